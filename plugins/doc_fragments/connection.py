@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.cloud maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    DOCUMENTATION = r'''
+options:
+  access_key:
+    description:
+      - Access key ID (AK) for AK/SK authentication. Every request is signed with SDK-HMAC-SHA256.
+      - Falls back to the E(OS_ACCESS_KEY) or E(HW_ACCESS_KEY) environment variable.
+      - Give O(access_key) and O(secret_key), or O(username) and O(password), or O(auth_token); only one method at a time.
+    type: str
+  secret_key:
+    description:
+      - Secret access key (SK) that goes with O(access_key).
+      - Falls back to E(OS_SECRET_KEY) or E(HW_SECRET_KEY).
+    type: str
+  security_token:
+    description:
+      - Security token of temporary AK/SK credentials, sent as C(X-Security-Token).
+      - Falls back to E(OS_SECURITY_TOKEN) or E(HW_SECURITY_TOKEN).
+    type: str
+  username:
+    description:
+      - IAM user name for password authentication. An IAM token is requested for the project and sent as C(X-Auth-Token).
+      - Falls back to E(OS_USERNAME) or E(HW_USER_NAME).
+    type: str
+  password:
+    description:
+      - Password of O(username).
+      - Falls back to E(OS_PASSWORD) or E(HW_USER_PASSWORD).
+    type: str
+  domain_name:
+    description:
+      - Account (domain) name of O(username). Required with password authentication.
+      - Falls back to E(OS_USER_DOMAIN_NAME), E(OS_DOMAIN_NAME) or E(HW_DOMAIN_NAME).
+    type: str
+  auth_token:
+    description:
+      - An IAM token obtained elsewhere, sent as C(X-Auth-Token) as it is. It cannot be renewed by the module.
+      - Falls back to E(OS_AUTH_TOKEN) or E(HW_AUTH_TOKEN).
+    type: str
+  project_id:
+    description:
+      - ID of the project to work in. When not set it is taken from the IAM token (password authentication)
+        or looked up by O(project_name) through IAM.
+      - Falls back to E(OS_PROJECT_ID) or E(HW_PROJECT_ID).
+    type: str
+  project_name:
+    description:
+      - Name of the project to work in, used when O(project_id) is not set. Defaults to O(region).
+      - Falls back to E(OS_PROJECT_NAME) or E(HW_PROJECT_NAME).
+    type: str
+  region:
+    description:
+      - Region, for example V(eu-de) (Open Telekom Cloud) or V(ap-southeast-1) (Huawei Cloud).
+        Builds the default endpoints and the default O(project_name).
+      - Falls back to E(OS_REGION_NAME) or E(HW_REGION_NAME).
+    type: str
+  cloud_domain:
+    description:
+      - Domain suffix of the cloud's endpoints. The default V(otc.t-systems.com) is Open Telekom Cloud;
+        use V(myhuaweicloud.com) for Huawei Cloud.
+      - Falls back to E(HW_CLOUD). When neither is set, V(otc.t-systems.com) is used.
+    type: str
+  modelarts_endpoint:
+    description:
+      - Full URL of the ModelArts endpoint. Defaults to C(https://modelarts.<region>.<cloud_domain>).
+    type: str
+  iam_endpoint:
+    description:
+      - Full URL of the IAM endpoint including C(/v3), like E(OS_AUTH_URL).
+        Defaults to C(https://iam.<region>.<cloud_domain>/v3).
+      - Falls back to E(OS_AUTH_URL) or E(HW_AUTH_URL).
+    type: str
+  validate_certs:
+    description:
+      - Verify the TLS certificates of the endpoints. Only turn this off for testing; the module warns when it is off.
+    type: bool
+    default: true
+  ca_cert:
+    description:
+      - Path of a PEM file with the certificate authorities to trust, for endpoints behind a private CA.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request to connect and to answer.
+    type: int
+    default: 30
+  max_retries:
+    description:
+      - How many times a request is retried after HTTP 429, 500, 502, 503, 504, a dropped connection or a timeout,
+        with capped, jittered exponential backoff that honours C(Retry-After). V(0) disables retries.
+    type: int
+    default: 4
+  token_cache:
+    description:
+      - Keep IAM tokens from password authentication between module runs, so that repeated runs ask IAM once
+        per token lifetime. Tokens are stored in C($XDG_CACHE_HOME/mlops.cloud/tokens) (default C(~/.cache/...)),
+        in files readable by the user only; a directory writable by other users is not used.
+    type: bool
+    default: true
+requirements:
+  - python >= 3.8
+  - requests
+notes:
+  - Set credentials for exactly one authentication method, as options or as environment variables.
+    An option always wins over an environment variable. Secrets are never logged or returned.
+  - All modules of this collection belong to the action group C(mlops.cloud.modelarts),
+    so shared options can be set once with C(module_defaults).
+'''

@@ -1,0 +1,230 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.cloud maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection and authentication options shared by every module: the argument
+spec, the environment fallbacks, and turning both into settings and an API client.
+
+Credentials are resolved here rather than with ``env_fallback`` in the spec,
+because the auth method is chosen by which options the user set: a value that
+came from the environment must not make an explicit choice ambiguous.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.mlops.cloud.plugins.module_utils.auth import AkSkAuth, PasswordAuth, StaticTokenAuth
+from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
+from ansible_collections.mlops.cloud.plugins.module_utils.iam import lookup_project_id
+from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
+from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import TokenCache, default_cache_dir
+
+DEFAULT_CLOUD_DOMAIN = 'otc.t-systems.com'
+
+# Option -> environment variables, first one set wins; an explicit option wins over all.
+ENVIRONMENT = {
+    'access_key': ('OS_ACCESS_KEY', 'HW_ACCESS_KEY'),
+    'secret_key': ('OS_SECRET_KEY', 'HW_SECRET_KEY'),
+    'security_token': ('OS_SECURITY_TOKEN', 'HW_SECURITY_TOKEN'),
+    'username': ('OS_USERNAME', 'HW_USER_NAME'),
+    'password': ('OS_PASSWORD', 'HW_USER_PASSWORD'),
+    'domain_name': ('OS_USER_DOMAIN_NAME', 'OS_DOMAIN_NAME', 'HW_DOMAIN_NAME'),
+    'auth_token': ('OS_AUTH_TOKEN', 'HW_AUTH_TOKEN'),
+    'project_id': ('OS_PROJECT_ID', 'HW_PROJECT_ID'),
+    'project_name': ('OS_PROJECT_NAME', 'HW_PROJECT_NAME'),
+    'region': ('OS_REGION_NAME', 'HW_REGION_NAME'),
+    'iam_endpoint': ('OS_AUTH_URL', 'HW_AUTH_URL'),
+    'cloud_domain': ('HW_CLOUD',),
+}
+
+SECRET_OPTIONS = ('secret_key', 'security_token', 'password', 'auth_token')
+
+# Method -> (options that select it, options it needs).
+AUTH_METHODS = (
+    ('AK/SK', ('access_key', 'secret_key'), ('access_key', 'secret_key')),
+    ('password', ('username', 'password'), ('username', 'password', 'domain_name')),
+    ('token', ('auth_token',), ('auth_token',)),
+)
+CREDENTIAL_OPTIONS = ('access_key', 'secret_key', 'security_token', 'username', 'password', 'auth_token')
+
+
+def connection_argument_spec():
+    """The spec every module merges into its own (kept in step with doc fragment mlops.cloud.connection)."""
+    return dict(
+        access_key=dict(type='str', no_log=False),
+        secret_key=dict(type='str', no_log=True),
+        security_token=dict(type='str', no_log=True),
+        username=dict(type='str'),
+        password=dict(type='str', no_log=True),
+        domain_name=dict(type='str'),
+        auth_token=dict(type='str', no_log=True),
+        project_id=dict(type='str'),
+        project_name=dict(type='str'),
+        region=dict(type='str'),
+        cloud_domain=dict(type='str'),
+        modelarts_endpoint=dict(type='str'),
+        iam_endpoint=dict(type='str'),
+        validate_certs=dict(type='bool', default=True),
+        ca_cert=dict(type='path'),
+        timeout=dict(type='int', default=30),
+        max_retries=dict(type='int', default=4),
+        token_cache=dict(type='bool', default=True),
+    )
+
+
+def _env_value(option, environ):
+    for name in ENVIRONMENT.get(option, ()):
+        if environ.get(name):
+            return environ[name], name
+    return None, None
+
+
+class ConnectionSettings:
+    """Resolved options: what the user set, else the environment, else defaults."""
+
+    def __init__(self, params, environ=None):
+        environ = os.environ if environ is None else environ
+        self.values = dict(params)
+        self.sources = {}
+        self.method = self._choose_method(params, environ)
+        for option in ENVIRONMENT:
+            if self.values.get(option) in (None, ''):
+                if option in CREDENTIAL_OPTIONS and not self._belongs_to_method(option):
+                    self.values[option] = None
+                    continue
+                value, variable = _env_value(option, environ)
+                self.values[option] = value
+                if variable:
+                    self.sources[option] = variable
+        self._check_required()
+        self._check_numbers()
+
+    def _belongs_to_method(self, option):
+        for method, _selectors, needed in AUTH_METHODS:
+            if method == self.method:
+                return option in needed or (method == 'AK/SK' and option == 'security_token')
+        return False
+
+    @staticmethod
+    def _choose_method(params, environ):
+        explicit = [method for method, selectors, _needed in AUTH_METHODS
+                    if any(params.get(option) for option in selectors)]
+        if params.get('security_token') and 'AK/SK' not in explicit:
+            explicit.append('AK/SK')
+        if len(explicit) > 1:
+            raise ConfigurationError(
+                'Options for more than one authentication method are set (%s); set only one of: '
+                'access_key/secret_key, username/password, auth_token' % ' and '.join(explicit))
+        if explicit:
+            return explicit[0]
+        from_env = {}
+        for method, selectors, _needed in AUTH_METHODS:
+            names = [_env_value(option, environ)[1] for option in selectors]
+            names = [name for name in names if name]
+            if names:
+                from_env[method] = names
+        if len(from_env) > 1:
+            raise ConfigurationError(
+                'The environment sets credentials for more than one authentication method (%s); '
+                'unset all but one, or set the credentials as module options' % '; '.join(
+                    '%s: %s' % (method, ', '.join(names)) for method, names in sorted(from_env.items())))
+        if from_env:
+            return list(from_env)[0]
+        raise ConfigurationError(
+            'No credentials: set access_key and secret_key, or username, password and domain_name, '
+            'or auth_token (or their OS_* / HW_* environment variables)')
+
+    def _check_required(self):
+        for method, _selectors, needed in AUTH_METHODS:
+            if method != self.method:
+                continue
+            missing = [option for option in needed if not self.values.get(option)]
+            if missing:
+                raise ConfigurationError('%s authentication needs %s; missing: %s' % (
+                    method, ', '.join(needed), ', '.join(missing)))
+
+    def _check_numbers(self):
+        if self.values.get('timeout') is not None and self.values['timeout'] < 1:
+            raise ConfigurationError('timeout must be at least 1 second, got %s' % self.values['timeout'])
+        if self.values.get('max_retries') is not None and self.values['max_retries'] < 0:
+            raise ConfigurationError('max_retries must be 0 or more, got %s' % self.values['max_retries'])
+
+    def secrets(self):
+        """Secret values, including those read from the environment, for ``no_log_values``."""
+        return [self.values[option] for option in SECRET_OPTIONS if self.values.get(option)]
+
+    def _endpoint_host(self, service, option):
+        region = self.values.get('region')
+        if not region:
+            raise ConfigurationError('region is required to build the %s endpoint; set region '
+                                     '(or OS_REGION_NAME / HW_REGION_NAME) or %s' % (service, option))
+        return '%s.%s.%s' % (service.lower(), region, self.values.get('cloud_domain') or DEFAULT_CLOUD_DOMAIN)
+
+    @property
+    def modelarts_endpoint(self):
+        return (self.values.get('modelarts_endpoint')
+                or 'https://%s' % self._endpoint_host('ModelArts', 'modelarts_endpoint')).rstrip('/')
+
+    @property
+    def iam_endpoint(self):
+        return (self.values.get('iam_endpoint')
+                or 'https://%s/v3' % self._endpoint_host('IAM', 'iam_endpoint')).rstrip('/')
+
+
+class Connection:
+    """An authenticated API client and the project it works in."""
+
+    def __init__(self, settings, warn=None, deadline=None):
+        self.settings = settings
+        values = settings.values
+        self.client = ApiClient(
+            timeout=values.get('timeout') or 30,
+            validate_certs=values.get('validate_certs', True),
+            ca_cert=values.get('ca_cert'),
+            retry_policy=RetryPolicy(max_retries=values.get('max_retries', 4), deadline=deadline),
+        )
+        self.auth = self._build_auth(warn)
+        self.client.auth = self.auth
+        self._project_id = values.get('project_id')
+
+    def _build_auth(self, warn):
+        values = self.settings.values
+        if self.settings.method == 'AK/SK':
+            return AkSkAuth(values['access_key'], values['secret_key'], values.get('security_token'))
+        if self.settings.method == 'token':
+            return StaticTokenAuth(values['auth_token'])
+        cache = TokenCache(default_cache_dir(), warn=warn) if values.get('token_cache', True) else None
+        return PasswordAuth(self.client, self.settings.iam_endpoint, values['username'], values['password'],
+                            values['domain_name'], project_name=self._project_name(),
+                            project_id=values.get('project_id'), cache=cache)
+
+    def _project_name(self):
+        values = self.settings.values
+        if values.get('project_name'):
+            return values['project_name']
+        if not values.get('region'):
+            raise ConfigurationError('Set project_id, project_name or region: the project is '
+                                     'needed to scope the request')
+        return values['region']
+
+    @property
+    def project_id(self):
+        if self._project_id is None:
+            if isinstance(self.auth, PasswordAuth):
+                self._project_id = self.auth.token().project_id
+            if not self._project_id:
+                self._project_id = lookup_project_id(self.client, self.settings.iam_endpoint,
+                                                     self._project_name())
+        if isinstance(self.auth, AkSkAuth):
+            self.auth.project_id = self._project_id
+        return self._project_id
+
+    @property
+    def modelarts_endpoint(self):
+        return self.settings.modelarts_endpoint
+
+    def close(self):
+        self.client.close()

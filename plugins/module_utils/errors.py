@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.cloud maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The exceptions module_utils raise; a module turns any of them into one fail_json line."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModelArtsError(Exception):
+    """Base class: its ``str()`` is the whole user-facing message, one line, no secret."""
+
+
+class ConfigurationError(ModelArtsError):
+    """The options cannot work together (caught before any HTTP request)."""
+
+
+class TransportError(ModelArtsError):
+    """No usable HTTP answer: DNS, refused connection, TLS, timeout."""
+
+
+class ResponseFormatError(ModelArtsError):
+    """An answer that is not the JSON document the API documents."""
+
+
+class IncompleteResultError(ModelArtsError):
+    """Paging could not establish that every task was collected exactly once."""
+
+
+class WaitTimeoutError(ModelArtsError):
+    """Tasks still not terminal when ``wait_timeout`` ran out."""
+
+    def __init__(self, message, tasks):
+        super(WaitTimeoutError, self).__init__(message)
+        self.tasks = tasks
+
+
+class ApiError(ModelArtsError):
+    """An HTTP error answer from IAM or ModelArts."""
+
+    def __init__(self, action, status, error_code=None, error_msg=None, request_id=None, retry_after=None):
+        self.action = action
+        self.status = status
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.request_id = request_id
+        self.retry_after = retry_after
+        super(ApiError, self).__init__(self._format())
+
+    def _format(self):
+        parts = ['%s failed: HTTP %s' % (self.action, self.status)]
+        parts.append('error code %s' % (self.error_code or 'none'))
+        parts.append('message: %s' % (_one_line(self.error_msg) or 'none'))
+        parts.append('request id %s' % (self.request_id or 'none'))
+        return ', '.join(parts)
+
+
+class AuthenticationError(ApiError):
+    """HTTP 401: credentials, token or signature rejected."""
+
+
+def _one_line(text):
+    if text is None:
+        return None
+    return ' '.join(str(text).split())

@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.cloud maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The dataset export task API: list (one page or all), one task, and what its states mean."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover - Python 2 is not a supported target
+    from urllib import quote  # type: ignore
+
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError
+from ansible_collections.mlops.cloud.plugins.module_utils.paging import (
+    ListShape,
+    fetch_all_pages,
+    fetch_page,
+)
+
+# The API's own spelling, SUCCESSED included.
+EXPORT_TASK_STATES = ('INIT', 'RUNNING', 'SUCCESSED', 'FAILED')
+TERMINAL_STATES = ('SUCCESSED', 'FAILED')
+EXPORT_TYPES = (0, 1, 2, 3)
+MAX_PAGE_SIZE = 100
+
+EXPORT_TASK_LIST = ListShape('export task list', 'export_tasks', 'total_count', 'task_id')
+
+
+def path_segment(value):
+    """An id as one URL path segment: a ``/`` or ``?`` in it cannot change the request."""
+    return quote(str(value), safe='')
+
+
+def _tasks_path(project_id, dataset_id):
+    return '/v2/%s/datasets/%s/export-tasks' % (path_segment(project_id), path_segment(dataset_id))
+
+
+class ExportTaskApi:
+    """Export tasks of one dataset, over an authenticated ``Connection``."""
+
+    def __init__(self, connection, dataset_id, export_type=None):
+        self._connection = connection
+        self.dataset_id = dataset_id
+        self.export_type = export_type
+
+    def _fetch(self, offset, limit):
+        connection = self._connection
+        query = {'limit': limit, 'offset': offset, 'export_type': self.export_type}
+        return connection.client.get(connection.modelarts_endpoint,
+                                     _tasks_path(connection.project_id, self.dataset_id), query=query,
+                                     action='List export tasks of dataset %s (page %d)' % (self.dataset_id, offset))
+
+    def list_page(self, offset, limit):
+        """One page: (tasks, total_count)."""
+        page = fetch_page(self._fetch, EXPORT_TASK_LIST, offset, limit)
+        return page.items, page.total
+
+    def list_all(self, limit=MAX_PAGE_SIZE):
+        """Every task: (tasks, total_count)."""
+        return fetch_all_pages(self._fetch, EXPORT_TASK_LIST, limit)
+
+    def get(self, task_id):
+        connection = self._connection
+        body = connection.client.get(
+            connection.modelarts_endpoint,
+            '%s/%s' % (_tasks_path(connection.project_id, self.dataset_id), path_segment(task_id)),
+            action='Get export task %s of dataset %s' % (task_id, self.dataset_id))
+        if not isinstance(body, dict) or not body.get('task_id') or 'status' not in body:
+            raise ResponseFormatError('The export task answer for %s has no "task_id" or "status"' % task_id)
+        return body
+
+
+def is_terminal(task):
+    return task.get('status') in TERMINAL_STATES
+
+
+def count_by_status(tasks):
+    """Each of the four states -> how many of ``tasks`` are in it (all keys present)."""
+    counts = dict((state, 0) for state in EXPORT_TASK_STATES)
+    for task in tasks:
+        if task.get('status') in counts:
+            counts[task['status']] += 1
+    return counts
+
+
+def describe_unfinished(tasks):
+    """``id (STATUS, 42.0%)`` for each task not yet terminal."""
+    return ', '.join('%s (%s, %s%%)' % (task.get('task_id'), task.get('status'), task.get('progress', 0))
+                     for task in tasks if not is_terminal(task))

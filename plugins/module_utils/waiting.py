@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.cloud maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Polling until things reach a terminal state, on a monotonic clock."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+
+def wait_argument_spec():
+    """Options of doc fragment mlops.cloud.wait."""
+    return dict(
+        wait=dict(type='bool', default=False),
+        wait_timeout=dict(type='int', default=600),
+        wait_sleep=dict(type='int', default=10),
+    )
+
+
+def validate_wait_options(params):
+    """A message naming the bad option, or None."""
+    if params['wait_timeout'] < 1:
+        return 'wait_timeout must be at least 1 second, got %s' % params['wait_timeout']
+    if params['wait_sleep'] < 1:
+        return 'wait_sleep must be at least 1 second, got %s' % params['wait_sleep']
+    return None
+
+
+class Poller:
+    """Calls ``poll(state)`` every ``sleep`` seconds until ``done(state)`` or the deadline.
+
+    ``poll(state)`` returns the state as it is now; ``done`` decides whether waiting is over.
+    Returns ``(state, True)`` when done, ``(state, False)`` when time ran out.
+    """
+
+    def __init__(self, timeout, sleep, clock=time.monotonic, pause=time.sleep):
+        self.timeout = timeout
+        self.sleep = sleep
+        self._clock = clock
+        self._pause = pause
+
+    def deadline_from(self, start):
+        return start + self.timeout
+
+    def wait(self, state, poll, done, start=None):
+        deadline = self.deadline_from(self._clock() if start is None else start)
+        while not done(state):
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                return state, False
+            self._pause(min(self.sleep, remaining))
+            state = poll(state)
+        return state, True

@@ -1,0 +1,324 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.cloud maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: modelarts_dataset_export_tasks_info
+short_description: Gather facts about the export tasks of a ModelArts dataset
+version_added: 1.0.0
+description:
+  - Lists the export tasks of a ModelArts dataset on Open Telekom Cloud or Huawei Cloud, or returns one task.
+  - By default every page is fetched and the result holds every task exactly once, in the API's order
+    (newest first). A list that cannot be shown to be complete makes the module fail instead.
+  - With O(wait=true) it waits until every selected task is V(SUCCESSED) or V(FAILED), to gate a deployment
+    on an export. Waiting ends as soon as one selected task is V(FAILED), so a gate fails fast;
+    RV(status_counts) shows it. Few unfinished tasks are polled one by one (one request each), more by listing again.
+  - Changes nothing. Runs the same in check mode.
+author:
+  - mlops.cloud maintainers
+options:
+  dataset_id:
+    description:
+      - ID of the dataset whose export tasks to return.
+    type: str
+    required: true
+  task_id:
+    description:
+      - Return just this export task, as a one-element list.
+      - Cannot be combined with O(offset) or O(export_type).
+    type: str
+  export_type:
+    description:
+      - Server-side filter on the export type.
+      - V(0) labeled, V(1) unlabeled, V(2) all, V(3) conditional search.
+    type: int
+    choices: [0, 1, 2, 3]
+  limit:
+    description:
+      - Page size sent to the API, from V(1) to V(100).
+      - When O(offset) is not set every page is fetched anyway; a smaller page size only means more requests.
+    type: int
+    default: 100
+  offset:
+    description:
+      - Page index (the API's start page, counted from V(0)). When set, exactly that page is returned.
+      - When not set, every page is returned.
+    type: int
+  status:
+    description:
+      - Keep only the tasks in these states. Applied by the module after fetching; RV(total_count) is not affected.
+      - With O(wait), the tasks selected at the first fetch are waited for and returned in their final state.
+    type: list
+    elements: str
+    choices: [INIT, RUNNING, SUCCESSED, FAILED]
+extends_documentation_fragment:
+  - mlops.cloud.connection
+  - mlops.cloud.wait
+attributes:
+  check_mode:
+    support: full
+    description: The module never changes anything.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+'''
+
+EXAMPLES = r'''
+- name: Gather every export task of a dataset (password authentication from OS_* variables)
+  mlops.cloud.modelarts_dataset_export_tasks_info:
+    region: eu-de
+    dataset_id: WxCREuCkBSAlQr9xrde
+  delegate_to: localhost
+  register: exports
+
+- name: Only failed tasks, with AK/SK authentication on Huawei Cloud
+  mlops.cloud.modelarts_dataset_export_tasks_info:
+    access_key: "{{ hw_access_key }}"
+    secret_key: "{{ hw_secret_key }}"
+    region: ap-southeast-1
+    cloud_domain: myhuaweicloud.com
+    dataset_id: WxCREuCkBSAlQr9xrde
+    status:
+      - FAILED
+  delegate_to: localhost
+  register: failed_exports
+
+- name: Gate on completion - wait for one export, then fail the play if it failed
+  mlops.cloud.modelarts_dataset_export_tasks_info:
+    region: eu-de
+    dataset_id: WxCREuCkBSAlQr9xrde
+    task_id: TZMuy7OKbClkGCAc3gb
+    wait: true
+    wait_timeout: 1800
+    wait_sleep: 15
+  delegate_to: localhost
+  register: export
+  failed_when: >-
+    export is failed or export.status_counts.FAILED > 0
+
+- name: Gate on every running export of a dataset
+  mlops.cloud.modelarts_dataset_export_tasks_info:
+    region: eu-de
+    dataset_id: WxCREuCkBSAlQr9xrde
+    status: [INIT, RUNNING]
+    wait: true
+  delegate_to: localhost
+  register: running_exports
+
+- name: Audit - where did the successful exports write to?
+  ansible.builtin.debug:
+    msg: "{{ exports.export_tasks | selectattr('status', 'equalto', 'SUCCESSED') | map(attribute='path') | list }}"
+
+- name: One page of 20 tasks (the third page)
+  mlops.cloud.modelarts_dataset_export_tasks_info:
+    region: eu-de
+    dataset_id: WxCREuCkBSAlQr9xrde
+    limit: 20
+    offset: 2
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+export_tasks:
+  description:
+    - The export tasks, exactly as the API returns them, in the API's order, each task once.
+    - Fields the API adds later are passed through unchanged.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    task_id:
+      description: ID of the export task.
+      type: str
+      sample: TZMuy7OKbClkGCAc3gb
+    status:
+      description: Task state, one of V(INIT), V(RUNNING), V(SUCCESSED), V(FAILED) (the API's spelling).
+      type: str
+      sample: SUCCESSED
+    progress:
+      description: Progress in percent.
+      type: float
+      sample: 100.0
+    path:
+      description: Export output path (OBS).
+      type: str
+      sample: /test-obs/daoChu/
+    export_type:
+      description: Export type. V(0) labeled, V(1) unlabeled, V(2) all, V(3) conditional search.
+      type: int
+      sample: 3
+    export_format:
+      description: Format of the exported directory. V(1) tree structure, V(2) tile structure.
+      type: int
+      sample: 2
+    export_params:
+      description: Parameters the task was created with (destination, sample state, ratios...).
+      type: dict
+      sample: {"export_dest": "DIR", "sample_state": "", "clear_hard_property": true}
+    total_sample_count:
+      description: Total number of samples.
+      type: int
+      sample: 20
+    finished_sample_count:
+      description: Number of samples exported so far.
+      type: int
+      sample: 20
+    create_time:
+      description: Creation time, milliseconds since the epoch.
+      type: int
+      sample: 1606103424662
+    update_time:
+      description: Last update time, milliseconds since the epoch.
+      type: int
+      sample: 1606103497519
+    version_format:
+      description: Format of the dataset version, for example V(Default).
+      type: str
+      sample: Default
+    version_id:
+      description: ID of the dataset version, when the export is of a version.
+      type: str
+      sample: 6fXJeD0B7t9AhMylKE6
+    error_code:
+      description: Error code of a failed task.
+      type: str
+      sample: ModelArts.4370
+    error_msg:
+      description: Error message of a failed task.
+      type: str
+      sample: OBS path is not accessible.
+total_count:
+  description:
+    - The API's own count of the tasks matching the server-side query (dataset and O(export_type)),
+      before the O(status) filter. With O(task_id), V(1).
+  returned: always
+  type: int
+  sample: 2
+status_counts:
+  description:
+    - How many of the returned tasks are in each state; all four keys are always present.
+  returned: always
+  type: dict
+  sample: {"INIT": 0, "RUNNING": 1, "SUCCESSED": 12, "FAILED": 0}
+'''
+
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import WaitTimeoutError
+from ansible_collections.mlops.cloud.plugins.module_utils.export_tasks import (
+    EXPORT_TASK_STATES,
+    EXPORT_TYPES,
+    MAX_PAGE_SIZE,
+    ExportTaskApi,
+    count_by_status,
+    describe_unfinished,
+    is_terminal,
+)
+from ansible_collections.mlops.cloud.plugins.module_utils.module import ModelArtsModule
+from ansible_collections.mlops.cloud.plugins.module_utils.paging import pages_needed
+from ansible_collections.mlops.cloud.plugins.module_utils.waiting import (
+    Poller,
+    validate_wait_options,
+    wait_argument_spec,
+)
+
+# Unfinished tasks up to this many are polled one by one while waiting; more, by listing again.
+POLL_ONE_BY_ONE_MAX = 5
+
+
+def argument_spec():
+    spec = dict(
+        dataset_id=dict(type='str', required=True),
+        task_id=dict(type='str'),
+        export_type=dict(type='int', choices=list(EXPORT_TYPES)),
+        limit=dict(type='int', default=MAX_PAGE_SIZE),
+        offset=dict(type='int'),
+        status=dict(type='list', elements='str', choices=list(EXPORT_TASK_STATES)),
+    )
+    spec.update(wait_argument_spec())
+    return spec
+
+
+def validate(params):
+    """A message naming the bad option and what is allowed, or None. Runs before any request."""
+    if not params['dataset_id'].strip():
+        return 'dataset_id must not be empty'
+    if params['task_id'] is not None and not params['task_id'].strip():
+        return 'task_id must not be empty'
+    if not 1 <= params['limit'] <= MAX_PAGE_SIZE:
+        return 'limit must be between 1 and %d, got %s' % (MAX_PAGE_SIZE, params['limit'])
+    if params['offset'] is not None and params['offset'] < 0:
+        return 'offset must be 0 or more (a page index), got %s' % params['offset']
+    return validate_wait_options(params)
+
+
+class ExportTaskFacts:
+    """What one module run fetches: the selection, and how to refresh it while waiting."""
+
+    def __init__(self, api, params):
+        self.api = api
+        self.params = params
+
+    def fetch(self):
+        """(tasks, total_count) for the selection, before the status filter."""
+        params = self.params
+        if params['task_id']:
+            return [self.api.get(params['task_id'])], 1
+        if params['offset'] is not None:
+            return self.api.list_page(params['offset'], params['limit'])
+        return self.api.list_all(params['limit'])
+
+    def select(self, tasks):
+        wanted = self.params['status']
+        return [task for task in tasks if not wanted or task.get('status') in wanted]
+
+    def refresh(self, tasks, total_count):
+        """The same tasks, as they are now. Costs one request per unfinished task when few are."""
+        unfinished = [task for task in tasks if not is_terminal(task)]
+        if len(unfinished) <= min(POLL_ONE_BY_ONE_MAX, pages_needed(total_count, self.params['limit'])) \
+                or self.params['task_id']:
+            fresh = dict((task['task_id'], self.api.get(task['task_id'])) for task in unfinished)
+        else:
+            fresh = dict((task['task_id'], task) for task in self.fetch()[0])
+        return [fresh.get(task['task_id'], task) for task in tasks]
+
+
+def main():
+    module = ModelArtsModule(argument_spec=argument_spec(), supports_check_mode=True,
+                             mutually_exclusive=[('task_id', 'offset'), ('task_id', 'export_type')])
+    params = module.params
+    problem = validate(params)
+    if problem:
+        module.fail(problem)
+
+    def gather():
+        deadline = module.started + params['wait_timeout'] if params['wait'] else None
+        connection = module.connect(deadline=deadline)
+        facts = ExportTaskFacts(ExportTaskApi(connection, params['dataset_id'], params['export_type']), params)
+        tasks, total_count = facts.fetch()
+        tasks = facts.select(tasks)
+        if params['wait']:
+            poller = Poller(params['wait_timeout'], params['wait_sleep'])
+            tasks, finished = poller.wait(
+                tasks, poll=lambda current: facts.refresh(current, total_count), done=_wait_is_over,
+                start=module.started)
+            if not finished:
+                raise WaitTimeoutError(
+                    'Timed out after %ss waiting for export tasks of dataset %s to finish; still unfinished: %s'
+                    % (params['wait_timeout'], params['dataset_id'], describe_unfinished(tasks)), tasks)
+        return dict(export_tasks=tasks, total_count=total_count, status_counts=count_by_status(tasks))
+
+    module.run(gather)
+
+
+def _wait_is_over(tasks):
+    """All terminal, or one FAILED: a gate has its answer."""
+    return all(is_terminal(task) for task in tasks) or any(task.get('status') == 'FAILED' for task in tasks)
+
+
+if __name__ == '__main__':
+    main()
