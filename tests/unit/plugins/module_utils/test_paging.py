@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""fetch_all_pages against in-memory page functions (the HTTP side is covered by integration tests)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import threading
+
+import pytest
+
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
+    ApiError,
+    IncompleteResultError,
+    ResponseFormatError,
+)
+from ansible_collections.mlops.cloud.plugins.module_utils.paging import ListShape, fetch_all_pages
+
+SHAPE = ListShape('export task list', 'export_tasks', 'total_count', 'task_id')
+
+
+class PagedServer:
+    """A list served by page index, newest first; ``on_fetch`` may change it between pages."""
+
+    def __init__(self, count, on_fetch=None):
+        self.tasks = [{'task_id': 't%04d' % number} for number in range(count, 0, -1)]
+        self.on_fetch = on_fetch
+        self.offsets = []
+        self.lock = threading.Lock()
+
+    def __call__(self, offset, limit):
+        with self.lock:
+            self.offsets.append(offset)
+            if self.on_fetch:
+                self.on_fetch(self, offset)
+            return {'total_count': len(self.tasks), 'export_tasks': self.tasks[offset * limit:(offset + 1) * limit]}
+
+
+@pytest.mark.parametrize('count,limit,requests', [(0, 100, 1), (1, 100, 1), (100, 100, 1), (101, 100, 2),
+                                                  (250, 100, 3), (250, 7, 36)])
+def test_every_item_once_in_order_with_minimal_requests(count, limit, requests):
+    server = PagedServer(count)
+    items, total = fetch_all_pages(server, SHAPE, limit, workers=4)
+    assert [item['task_id'] for item in items] == [task['task_id'] for task in server.tasks]
+    assert total == count
+    assert sorted(server.offsets) == list(range(requests))
+
+
+def test_sequential_and_concurrent_give_the_same_result():
+    sequential = fetch_all_pages(PagedServer(523), SHAPE, 10, workers=1)
+    concurrent = fetch_all_pages(PagedServer(523), SHAPE, 10, workers=8)
+    assert sequential == concurrent
+
+
+def test_tasks_created_while_paging_lose_nothing_and_repeat_nothing():
+    def insert_after_first_page(server, offset):
+        if offset == 0 and len(server.offsets) == 1:
+            return
+        if len(server.tasks) < 253:
+            server.tasks.insert(0, {'task_id': 'new%d' % len(server.tasks)})
+
+    server = PagedServer(250, on_fetch=insert_after_first_page)
+    original = [task['task_id'] for task in server.tasks]
+    items, total = fetch_all_pages(server, SHAPE, 100, workers=1)
+    ids = [item['task_id'] for item in items]
+    assert len(ids) == len(set(ids))
+    assert set(original) <= set(ids)
+    assert [i for i in ids if i in original] == original
+
+
+def test_a_list_shorter_than_its_total_is_refused():
+    def lying(offset, limit):
+        return {'total_count': 300, 'export_tasks': [{'task_id': 'a%d' % offset}]}
+    with pytest.raises(IncompleteResultError, match='refusing to return a partial list'):
+        fetch_all_pages(lying, SHAPE, 100)
+
+
+def test_one_failing_page_fails_the_whole_listing():
+    def failing(offset, limit):
+        if offset == 2:
+            raise ApiError('List export tasks', 503, 'APIG.0201', 'busy', 'req-1')
+        return {'total_count': 500, 'export_tasks': [{'task_id': '%d-%d' % (offset, n)} for n in range(limit)]}
+    with pytest.raises(ApiError, match='HTTP 503'):
+        fetch_all_pages(failing, SHAPE, 100, workers=4)
+
+
+def test_pages_not_started_are_cancelled_after_a_failure():
+    started = []
+    gate = threading.Event()
+
+    def failing_first(offset, limit):
+        started.append(offset)
+        if offset == 1:
+            gate.set()
+            raise ApiError('List export tasks', 500, None, 'boom', None)
+        if offset > 1:
+            gate.wait(5)
+        return {'total_count': 100 * 40, 'export_tasks': [{'task_id': '%d-%d' % (offset, n)} for n in range(limit)]}
+
+    with pytest.raises(ApiError):
+        fetch_all_pages(failing_first, SHAPE, 100, workers=2)
+    assert len(started) < 40
+
+
+@pytest.mark.parametrize('body,message', [
+    ([], 'not a JSON object'),
+    ({'total_count': 1}, 'no "export_tasks" list'),
+    ({'total_count': 1, 'export_tasks': ['x']}, 'no "export_tasks" list'),
+    ({'export_tasks': []}, 'no valid "total_count"'),
+    ({'total_count': '2', 'export_tasks': []}, 'no valid "total_count"'),
+    ({'total_count': True, 'export_tasks': []}, 'no valid "total_count"'),
+    ({'total_count': 1, 'export_tasks': [{'status': 'INIT'}]}, 'without "task_id"'),
+])
+def test_malformed_pages_are_format_errors(body, message):
+    with pytest.raises(ResponseFormatError, match=message):
+        fetch_all_pages(lambda offset, limit: body, SHAPE, 100)
