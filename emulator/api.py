@@ -1,0 +1,360 @@
+"""The emulated endpoints (IAM, ModelArts, admin) and their route table.
+
+Handlers take the ``Emulator`` state, a parsed ``Request`` and the path parameters, and return
+``(status, body)`` or ``(status, body, headers)``; errors are raised as ``ApiError``. The HTTP
+plumbing (threads, keep-alive, request ids, latency, counting) lives in ``server.py``.
+"""
+
+import copy
+import datetime
+import json
+import re
+from urllib.parse import parse_qs, unquote
+
+from emulator import auth, seed
+from emulator.errors import ApiError
+from emulator.faults import FaultPlan
+from emulator.store import Store
+
+# error_codes.rst documents these with HTTP 400, so the emulator answers 400 (not 404) for them.
+DATASET_NOT_FOUND = "ModelArts.4352"
+TASK_NOT_FOUND = "ModelArts.4359"
+# error_codes.rst: 400 ModelArts.4200 "Invalid request. The values of the request parameters are
+# invalid." The message names the parameter, so a client's error can say which one.
+INVALID_PARAMETER = "ModelArts.4200"
+INVALID_JSON = "ModelArts.4105"
+# error_codes.rst: 403 ModelArts.0210 "The project id in the request URL does not match the token."
+PROJECT_MISMATCH = "ModelArts.0210"
+CONFIG_KEYS = ("latency_ms", "token_ttl_seconds", "task_init_seconds", "task_run_seconds")
+
+
+class Request(object):
+    """The parts of an HTTP request the handlers need."""
+
+    def __init__(self, method, raw_path, raw_query, headers, body):
+        self.method = method
+        self.raw_path = raw_path
+        self.raw_query = raw_query
+        self.query = parse_qs(raw_query, keep_blank_values=True)
+        self.headers = headers
+        self.body = body
+
+
+class Emulator(object):
+    """All state of one emulator process."""
+
+    def __init__(self, default_config=None):
+        self.store = Store(default_config)
+        self.tokens = auth.TokenRegistry()
+        self.faults = FaultPlan()
+
+    def reset(self):
+        """Seed data, default config, zero counters, no faults. Issued tokens stay valid."""
+        self.store.reset()
+        self.faults.reset()
+
+
+# --- helpers ---
+
+def _json_body(request, error_code=INVALID_JSON):
+    try:
+        payload = json.loads(request.body.decode("utf-8") or "null")
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, error_code, "Incorrect JSON format of the input data.")
+    if not isinstance(payload, dict):
+        raise ApiError(400, error_code, "The request body must be a JSON object.")
+    return payload
+
+
+def _int_query(request, name, default, minimum, maximum=None):
+    """An integer query parameter within [minimum, maximum], or 400 naming the parameter."""
+    values = request.query.get(name)
+    if values is None:
+        return default
+    value = values[-1]
+    allowed = "%d..%d" % (minimum, maximum) if maximum is not None else ">= %d" % minimum
+    if len(values) != 1 or not re.match(r"^-?\d+$", value) or int(value) < minimum \
+            or (maximum is not None and int(value) > maximum):
+        raise ApiError(400, INVALID_PARAMETER,
+                       "Invalid request. Parameter '%s' must be an integer %s, got %r." % (name, allowed, value))
+    return int(value)
+
+
+def _require_dataset(emulator, params):
+    dataset = emulator.store.get_dataset(params["project_id"], params["dataset_id"])
+    if dataset is None:
+        raise ApiError(400, DATASET_NOT_FOUND, "Dataset does not exist: %s" % params["dataset_id"])
+    return dataset
+
+
+def _iam_error(status, error_code, message):
+    titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden"}
+    return ApiError(status, error_code, message, body={
+        "error": {"code": status, "message": message, "title": titles.get(status, "Error")},
+        "error_code": error_code, "error_msg": message})
+
+
+def _iso(epoch_seconds):
+    moment = datetime.datetime.fromtimestamp(epoch_seconds, datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def authenticate(emulator, request, project_id=None):
+    """Check the request's token and/or AK/SK signature; with ``project_id``, their project too.
+
+    Both are checked when both are sent, so a client that sends a stale token next to a good
+    signature is still caught.
+    """
+    headers = request.headers
+    has_signature = headers.get("Authorization") is not None
+    has_token = headers.get("X-Auth-Token") is not None
+    if not has_signature and not has_token:
+        raise auth.no_credentials()
+    now = emulator.store.now()
+    if has_signature:
+        auth.verify_signature(request.method, request.raw_path, request.raw_query, headers, request.body, now)
+        header_project = headers.get("X-Project-Id")
+        if project_id is not None and header_project is not None and header_project != project_id:
+            raise ApiError(403, PROJECT_MISMATCH,
+                           "The X-Project-Id header (%s) does not match the project id in the URL (%s)."
+                           % (header_project, project_id))
+        if project_id is not None and project_id not in seed.PROJECTS:
+            raise ApiError(403, PROJECT_MISMATCH,
+                           "The project id in the request URL (%s) does not belong to this account." % project_id)
+    if has_token:
+        token = emulator.tokens.check(headers.get("X-Auth-Token"), now)
+        if project_id is not None and token.project_id != project_id:
+            raise ApiError(403, PROJECT_MISMATCH,
+                           "The project id in the request URL (%s) does not match the token (scoped to %s)."
+                           % (project_id, token.project_id))
+
+
+# --- IAM ---
+
+def create_token(emulator, request, params):
+    try:
+        payload = json.loads(request.body.decode("utf-8"))
+        identity = payload["auth"]["identity"]
+        user = identity["password"]["user"]
+        methods = identity["methods"]
+        name, password, domain = user["name"], user["password"], user["domain"]
+        project = payload["auth"]["scope"]["project"]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise _iam_error(400, "IAM.0011", "Request parameter error: expected auth.identity.password.user "
+                                          "{name, password, domain} and auth.scope.project {name or id}.")
+    if "password" not in methods:
+        raise _iam_error(400, "IAM.0011", "Request parameter error: identity.methods must contain 'password'.")
+    domain_ok = isinstance(domain, dict) and (domain.get("name") == seed.DOMAIN_NAME or domain.get("id") == seed.DOMAIN_ID)
+    if not (domain_ok and name == seed.USER_NAME and password == seed.USER_PASSWORD):
+        raise _iam_error(401, "IAM.0006", "The username or password is wrong.")
+    if not isinstance(project, dict):
+        raise _iam_error(400, "IAM.0011", "Request parameter error: auth.scope.project must be an object.")
+    project_id = project.get("id")
+    if project_id is None:
+        by_name = dict((n, i) for i, n in seed.PROJECTS.items())
+        project_id = by_name.get(project.get("name"))
+    if project_id not in seed.PROJECTS:
+        raise _iam_error(400, "IAM.0011", "Project %r does not exist in domain %s."
+                         % (project.get("id") or project.get("name"), seed.DOMAIN_NAME))
+    now = emulator.store.now()
+    token = emulator.tokens.issue(project_id, now, float(emulator.store.config["token_ttl_seconds"]))
+    domain_body = {"id": seed.DOMAIN_ID, "name": seed.DOMAIN_NAME}
+    body = {"token": {
+        "expires_at": _iso(token.expires_at),
+        "issued_at": _iso(token.issued_at),
+        "methods": ["password"],
+        "project": {"id": project_id, "name": seed.PROJECTS[project_id], "domain": domain_body},
+        "user": {"id": seed.USER_ID, "name": seed.USER_NAME, "domain": domain_body},
+        "catalog": [],
+    }}
+    return 201, body, {"X-Subject-Token": token.value}
+
+
+def list_projects(emulator, request, params):
+    authenticate(emulator, request)
+    wanted = request.query.get("name", [None])[-1]
+    projects = [{"id": project_id, "name": name, "domain_id": seed.DOMAIN_ID, "enabled": True,
+                 "is_domain": False, "parent_id": seed.DOMAIN_ID, "description": ""}
+                for project_id, name in seed.PROJECTS.items() if wanted is None or name == wanted]
+    return 200, {"projects": projects, "links": {"next": None, "previous": None, "self": "/v3/projects"}}
+
+
+# --- ModelArts ---
+
+def list_datasets(emulator, request, params):
+    authenticate(emulator, request, params["project_id"])
+    limit = _int_query(request, "limit", 10, 1, 100)
+    offset = _int_query(request, "offset", 0, 0)
+    search = request.query.get("search_content", [None])[-1]
+    datasets = emulator.store.list_datasets(params["project_id"], search)
+    page = datasets[offset * limit:(offset + 1) * limit]
+    return 200, {"total_number": len(datasets), "datasets": [copy.deepcopy(d.fields) for d in page]}
+
+
+def show_dataset(emulator, request, params):
+    authenticate(emulator, request, params["project_id"])
+    return 200, copy.deepcopy(_require_dataset(emulator, params).fields)
+
+
+def list_export_tasks(emulator, request, params):
+    authenticate(emulator, request, params["project_id"])
+    export_type = _int_query(request, "export_type", None, 0, 3)
+    limit = _int_query(request, "limit", 10, 1, 100)
+    offset = _int_query(request, "offset", 0, 0)
+    dataset = _require_dataset(emulator, params)
+    start = offset if emulator.faults.uses_record_offset() else offset * limit
+    with emulator.store.lock:
+        tasks = dataset.tasks_newest_first(export_type)
+        now = emulator.store.now()
+        page = [task.render(now) for task in tasks[start:start + limit]]
+    return 200, {"total_count": len(tasks), "export_tasks": page}
+
+
+def show_export_task(emulator, request, params):
+    authenticate(emulator, request, params["project_id"])
+    dataset = _require_dataset(emulator, params)
+    with emulator.store.lock:
+        task = dataset.find_task(params["task_id"])
+        if task is None:
+            raise ApiError(400, TASK_NOT_FOUND, "Export task does not exist: %s" % params["task_id"])
+        return 200, task.render(emulator.store.now())
+
+
+def create_export_task(emulator, request, params):
+    authenticate(emulator, request, params["project_id"])
+    dataset = _require_dataset(emulator, params)
+    payload = _json_body(request)
+    path = payload.get("path")
+    if not isinstance(path, str) or not path:
+        raise ApiError(400, INVALID_PARAMETER, "Invalid request. Parameter 'path' is required (an OBS path).")
+    export_type = payload.get("export_type", 0)
+    if export_type not in (0, 1, 2, 3) or isinstance(export_type, bool):
+        raise ApiError(400, INVALID_PARAMETER, "Invalid request. Parameter 'export_type' must be 0, 1, 2 or 3.")
+    export_format = payload.get("export_format", 2)
+    if export_format not in (1, 2) or isinstance(export_format, bool):
+        raise ApiError(400, INVALID_PARAMETER, "Invalid request. Parameter 'export_format' must be 1 or 2.")
+    export_params = payload.get("export_params", {})
+    if not isinstance(export_params, dict):
+        raise ApiError(400, INVALID_PARAMETER, "Invalid request. Parameter 'export_params' must be an object.")
+    task = emulator.store.create_task(dataset, path, export_type, export_format, export_params)
+    return 200, {"task_id": task.task_id}
+
+
+# --- admin (no auth, not counted) ---
+
+def admin_health(emulator, request, params):
+    return 200, {"ok": True}
+
+
+def admin_stats(emulator, request, params):
+    return 200, emulator.store.stats()
+
+
+def admin_reset(emulator, request, params):
+    emulator.reset()
+    return 200, {"ok": True}
+
+
+def admin_config(emulator, request, params):
+    payload = _json_body(request, "EMULATOR.0400")
+    for key, value in payload.items():
+        if key not in CONFIG_KEYS:
+            raise ApiError(400, "EMULATOR.0400", "Unknown config key %r; known: %s" % (key, ", ".join(CONFIG_KEYS)))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ApiError(400, "EMULATOR.0400", "Config %r must be a non-negative number." % key)
+    return 200, emulator.store.update_config(payload)
+
+
+def admin_get_config(emulator, request, params):
+    return 200, emulator.store.config_snapshot()
+
+
+def admin_add_dataset(emulator, request, params):
+    payload = _json_body(request, "EMULATOR.0400")
+    name = payload.get("dataset_name")
+    project_id = payload.get("project_id", seed.PROJECT_EU_DE_ID)
+    dataset_id = payload.get("dataset_id")
+    task_count = payload.get("task_count", 0)
+    tasks = payload.get("tasks", [])
+    running = payload.get("running", [])
+    problems = []
+    if not isinstance(name, str) or not name:
+        problems.append("dataset_name is required")
+    if project_id not in seed.PROJECTS:
+        problems.append("project_id must be one of %s" % sorted(seed.PROJECTS))
+    if dataset_id is not None and (not isinstance(dataset_id, str) or emulator.store.get_dataset(project_id, dataset_id)):
+        problems.append("dataset_id must be a string not already used in the project")
+    if isinstance(task_count, bool) or not isinstance(task_count, int) or task_count < 0:
+        problems.append("task_count must be a non-negative integer")
+    if not isinstance(tasks, list) or not all(isinstance(t, dict) and "task_id" in t and "create_time" in t
+                                              for t in tasks):
+        problems.append("tasks must be a list of task objects, each with task_id and create_time")
+    if not isinstance(running, list) or not all(
+            isinstance(r, dict) and r.get("outcome", "SUCCESSED") in ("SUCCESSED", "FAILED")
+            and isinstance(r.get("seconds", 4), (int, float)) for r in running):
+        problems.append("running must be a list of {seconds, outcome: SUCCESSED|FAILED}")
+    if problems:
+        raise ApiError(400, "EMULATOR.0400", "; ".join(problems))
+    dataset = emulator.store.add_dataset(project_id, name, dataset_id, task_count, tasks, running)
+    return 200, {"dataset_id": dataset.dataset_id}
+
+
+def admin_faults(emulator, request, params):
+    try:
+        emulator.faults.configure(_json_body(request, "EMULATOR.0400"))
+    except ValueError as error:
+        raise ApiError(400, "EMULATOR.0400", str(error))
+    return 200, emulator.faults.describe()
+
+
+def admin_get_faults(emulator, request, params):
+    return 200, emulator.faults.describe()
+
+
+class Route(object):
+    """One endpoint: method, path template (as counted in stats), handler, kind."""
+
+    def __init__(self, method, template, handler, kind):
+        self.method = method
+        self.template = template
+        self.handler = handler
+        self.kind = kind  # "iam", "modelarts" or "admin"
+        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+        self._regex = re.compile("^%s$" % pattern)
+
+    def match(self, method, raw_path):
+        """Return the unquoted path parameters if this route serves the request, else None."""
+        if method != self.method:
+            return None
+        found = self._regex.match(raw_path)
+        if found is None:
+            return None
+        return dict((key, unquote(value)) for key, value in found.groupdict().items())
+
+
+_TASKS = "/v2/{project_id}/datasets/{dataset_id}/export-tasks"
+ROUTES = [
+    Route("POST", "/v3/auth/tokens", create_token, "iam"),
+    Route("GET", "/v3/projects", list_projects, "iam"),
+    Route("GET", "/v2/{project_id}/datasets", list_datasets, "modelarts"),
+    Route("GET", "/v2/{project_id}/datasets/{dataset_id}", show_dataset, "modelarts"),
+    Route("GET", _TASKS, list_export_tasks, "modelarts"),
+    Route("POST", _TASKS, create_export_task, "modelarts"),
+    Route("GET", _TASKS + "/{task_id}", show_export_task, "modelarts"),
+    Route("GET", "/_emulator/health", admin_health, "admin"),
+    Route("GET", "/_emulator/stats", admin_stats, "admin"),
+    Route("POST", "/_emulator/reset", admin_reset, "admin"),
+    Route("GET", "/_emulator/config", admin_get_config, "admin"),
+    Route("POST", "/_emulator/config", admin_config, "admin"),
+    Route("POST", "/_emulator/datasets", admin_add_dataset, "admin"),
+    Route("GET", "/_emulator/faults", admin_get_faults, "admin"),
+    Route("POST", "/_emulator/faults", admin_faults, "admin"),
+]
+
+
+def find_route(method, raw_path):
+    for route in ROUTES:
+        params = route.match(method, raw_path)
+        if params is not None:
+            return route, params
+    return None, None
