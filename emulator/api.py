@@ -292,7 +292,7 @@ def admin_add_dataset(emulator, request, params):
     if not isinstance(running, list) or not all(
             isinstance(r, dict) and r.get("outcome", "SUCCESSED") in ("SUCCESSED", "FAILED")
             and isinstance(r.get("seconds", 4), (int, float)) for r in running):
-        problems.append("running must be a list of {seconds, outcome: SUCCESSED|FAILED}")
+        problems.append("running must be a list of {seconds, outcome: SUCCESSED|FAILED, task_id?}")
     if problems:
         raise ApiError(400, "EMULATOR.0400", "; ".join(problems))
     dataset = emulator.store.add_dataset(project_id, name, dataset_id, task_count, tasks, running)

@@ -224,7 +224,8 @@ class Store(object):
                 dataset.add_task(copy.deepcopy(fields))
             for spec in running or []:
                 outcome = spec.get("outcome", "SUCCESSED")
-                dataset.add_task(self._task_fields(random_id(), "/emulator-obs/%s/" % dataset_name, now),
+                dataset.add_task(self._task_fields(spec.get("task_id") or random_id(),
+                                                   "/emulator-obs/%s/" % dataset_name, now),
                                  Timeline(now, now + float(spec.get("seconds", 4)), outcome,
                                           *(_failure_details(outcome))))
             return dataset
