@@ -24,6 +24,8 @@ class AkSkAuth:
     """Signs every request; a 401 means the keys or the clock are wrong, so no retry."""
 
     name = 'AK/SK'
+    rejection_hint = ('the AK/SK signature was rejected: check access_key and secret_key (and security_token '
+                      'for temporary keys), and that this clock is within 15 minutes of the real time')
 
     def __init__(self, access_key, secret_key, security_token=None):
         self._access_key = access_key
@@ -46,6 +48,7 @@ class StaticTokenAuth:
     """A token the user obtained; there is nothing to refresh it with."""
 
     name = 'token'
+    rejection_hint = 'the given auth_token was rejected: it may have expired (IAM tokens last 24 hours)'
 
     def __init__(self, token):
         self._token = token
@@ -63,6 +66,7 @@ class PasswordAuth:
     """An IAM token for user and password, taken from the cache when a fresh one is there."""
 
     name = 'password'
+    rejection_hint = 'the credentials were rejected even with a freshly issued IAM token'
 
     def __init__(self, client, iam_endpoint, username, password, domain_name,
                  project_name=None, project_id=None, cache=None):

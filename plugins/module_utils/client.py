@@ -139,10 +139,11 @@ class ApiClient:
                 return ApiResponse(response.status_code, _decode_json(response, action), response.headers)
 
             error = _api_error(response, action)
-            if (response.status_code == 401 and authenticate and self.auth is not None
-                    and not reauthenticated and self.auth.reauthenticate()):
-                reauthenticated = True
-                continue
+            if response.status_code == 401 and authenticate and self.auth is not None:
+                if not reauthenticated and self.auth.reauthenticate():
+                    reauthenticated = True
+                    continue
+                error.add_hint(self.auth.rejection_hint)
             if response.status_code in RETRYABLE_STATUSES:
                 retry_number += 1
                 delay = self.retry_policy.delay_before(retry_number, error.retry_after)

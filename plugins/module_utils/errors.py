@@ -46,14 +46,21 @@ class ApiError(ModelArtsError):
         self.error_msg = error_msg
         self.request_id = request_id
         self.retry_after = retry_after
+        self.hint = None
         super(ApiError, self).__init__(self._format())
+
+    def add_hint(self, hint):
+        """Append what the user can do about it, keeping the message one line."""
+        self.hint = hint
+        self.args = (self._format(),)
 
     def _format(self):
         parts = ['%s failed: HTTP %s' % (self.action, self.status)]
         parts.append('error code %s' % (self.error_code or 'none'))
         parts.append('message: %s' % (_one_line(self.error_msg) or 'none'))
         parts.append('request id %s' % (self.request_id or 'none'))
-        return ', '.join(parts)
+        text = ', '.join(parts)
+        return '%s; %s' % (text, self.hint) if self.hint else text
 
 
 class AuthenticationError(ApiError):
