@@ -63,33 +63,68 @@ def fetch_page(fetch, shape, offset, limit):
 def fetch_all_pages(fetch, shape, limit, workers=DEFAULT_WORKERS):
     """Every item of the list, once each, in the API's order; returns (items, total).
 
-    ``fetch(offset, limit)`` returns one decoded page. Pages after the first are
-    fetched ``workers`` at a time; the first failure cancels what has not started
-    and is raised. Items created while paging push older ones to later pages, so
-    paging goes on while the last page is full and the server's total grows;
-    duplicates that such shifts produce are dropped by id. If fewer distinct items
-    arrive than the server counted, the result is refused rather than returned.
+    ``fetch(offset, limit)`` returns one decoded page. The first page gives the
+    total; the other pages are then fetched ``workers`` at a time (the first
+    failure cancels what has not started and is raised).
+
+    Integrity, for lists ordered newest first where new items appear at the front:
+    - if the server's total did not move while paging, the pages are consistent;
+    - if it grew, pages fetched out of order may have skipped items pushed from one
+      page to the next, so the pages after the first are read again in order (then
+      shifts can only repeat an item, and repeats are dropped by id), continuing
+      while the last page is full;
+    - if it shrank (items deleted), no order of reads is safe: the result is refused;
+    - a server that takes ``offset`` as a record offset, not a page index (page 1
+      then starts with the first page's second item), is read again with record
+      offsets.
+    If fewer distinct items arrive than the server first counted, the result is
+    refused rather than returned.
     """
     first = fetch_page(fetch, shape, 0, limit)
-    pages = [first]
-    total = first.total
-    next_offset = 1
-    while next_offset < pages_needed(total, limit) and len(pages[-1].items) == limit:
-        batch = range(next_offset, pages_needed(total, limit))
-        pages.extend(_fetch_concurrently(fetch, shape, batch, limit, workers))
-        next_offset = batch[-1] + 1
-        total = max(total, pages[-1].total)
+    count = pages_needed(first.total, limit)
+    pages = [first] + _fetch_concurrently(fetch, shape, range(1, count), limit, workers)
+    if _is_record_offset_server(pages, limit, shape.id_key):
+        pages = [first] + _fetch_concurrently(fetch, shape, range(limit, count * limit, limit), limit, workers)
+        step = limit
+    else:
+        step = 1
+    totals = [page.total for page in pages]
+    if min(totals) < first.total:
+        raise IncompleteResultError(
+            'Items of the %s were deleted while it was read (the count went from %d to %d); '
+            'refusing to return a list that may miss some: run again' % (shape.what, first.total, min(totals)))
+    if max(totals) > first.total:
+        pages = [first] + _fetch_in_order(fetch, shape, limit, step)
     items = _unique_in_order(pages, shape.id_key)
     if len(items) < first.total:
         raise IncompleteResultError(
-            'Listing %s returned %d distinct items over %d pages but the API counted %d; '
+            'Listing the %s returned %d distinct items over %d pages but the API counted %d; '
             'refusing to return a partial list' % (shape.what, len(items), len(pages), first.total))
     return items, pages[-1].total
 
 
+def _is_record_offset_server(pages, limit, id_key):
+    """Page 1 starting with page 0's second item, at an unchanged total, means record offsets."""
+    if limit < 2 or len(pages) < 2 or not pages[1].items or len(pages[0].items) < 2:
+        return False
+    return pages[1].total == pages[0].total and pages[1].items[0][id_key] == pages[0].items[1][id_key]
+
+
+def _fetch_in_order(fetch, shape, limit, step):
+    """Pages 1, 2, ... one after another, while the last is full and the total says more exist."""
+    pages = []
+    number = 1
+    while True:
+        page = fetch_page(fetch, shape, number * step, limit)
+        pages.append(page)
+        if len(page.items) < limit or (number + 1) * limit >= page.total:
+            return pages
+        number += 1
+
+
 def _fetch_concurrently(fetch, shape, offsets, limit, workers):
     offsets = list(offsets)
-    if workers <= 1 or len(offsets) == 1:
+    if workers <= 1 or len(offsets) <= 1:
         return [fetch_page(fetch, shape, offset, limit) for offset in offsets]
     executor = ThreadPoolExecutor(max_workers=min(workers, len(offsets)))
     futures = [executor.submit(fetch_page, fetch, shape, offset, limit) for offset in offsets]

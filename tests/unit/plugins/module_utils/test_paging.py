@@ -21,11 +21,12 @@ SHAPE = ListShape('export task list', 'export_tasks', 'total_count', 'task_id')
 
 
 class PagedServer:
-    """A list served by page index, newest first; ``on_fetch`` may change it between pages."""
+    """A list served by page index (or record offset), newest first; ``on_fetch`` may change it."""
 
-    def __init__(self, count, on_fetch=None):
+    def __init__(self, count, on_fetch=None, record_offsets=False):
         self.tasks = [{'task_id': 't%04d' % number} for number in range(count, 0, -1)]
         self.on_fetch = on_fetch
+        self.record_offsets = record_offsets
         self.offsets = []
         self.lock = threading.Lock()
 
@@ -34,7 +35,8 @@ class PagedServer:
             self.offsets.append(offset)
             if self.on_fetch:
                 self.on_fetch(self, offset)
-            return {'total_count': len(self.tasks), 'export_tasks': self.tasks[offset * limit:(offset + 1) * limit]}
+            start = offset if self.record_offsets else offset * limit
+            return {'total_count': len(self.tasks), 'export_tasks': self.tasks[start:start + limit]}
 
 
 @pytest.mark.parametrize('count,limit,requests', [(0, 100, 1), (1, 100, 1), (100, 100, 1), (101, 100, 2),
@@ -53,20 +55,63 @@ def test_sequential_and_concurrent_give_the_same_result():
     assert sequential == concurrent
 
 
-def test_tasks_created_while_paging_lose_nothing_and_repeat_nothing():
-    def insert_after_first_page(server, offset):
-        if offset == 0 and len(server.offsets) == 1:
-            return
-        if len(server.tasks) < 253:
-            server.tasks.insert(0, {'task_id': 'new%d' % len(server.tasks)})
+def _insert_newest(server, count):
+    for _ in range(count):
+        server.tasks.insert(0, {'task_id': 'new%04d' % len(server.tasks)})
 
-    server = PagedServer(250, on_fetch=insert_after_first_page)
+
+@pytest.mark.parametrize('workers', [1, 8])
+@pytest.mark.parametrize('inserted_per_request', [1, 3, 150])
+def test_tasks_created_while_paging_lose_nothing_and_repeat_nothing(workers, inserted_per_request):
+    def insert_after_each_page(server, offset):
+        if len(server.offsets) > 1 and len(server.tasks) < 1000:
+            _insert_newest(server, inserted_per_request)
+
+    server = PagedServer(450, on_fetch=insert_after_each_page)
     original = [task['task_id'] for task in server.tasks]
-    items, total = fetch_all_pages(server, SHAPE, 100, workers=1)
+    items, total = fetch_all_pages(server, SHAPE, 100, workers=workers)
     ids = [item['task_id'] for item in items]
     assert len(ids) == len(set(ids))
-    assert set(original) <= set(ids)
     assert [i for i in ids if i in original] == original
+    assert total >= 450
+
+
+def test_out_of_order_pages_with_inserts_are_read_again_in_order():
+    """Page 2 answered as of before 5 inserts, page 1 after them: the first pass has a gap of 5."""
+    server = PagedServer(300)
+    original = [task['task_id'] for task in server.tasks]
+    before_inserts = list(server.tasks)
+    first_pass = []
+
+    def out_of_order(offset, limit):
+        first_pass.append(offset)
+        if first_pass == [0, 1]:
+            _insert_newest(server, 5)
+        if first_pass == [0, 1, 2]:
+            return {'total_count': 300, 'export_tasks': before_inserts[200:300]}
+        return server(offset, limit)
+
+    items, _total = fetch_all_pages(out_of_order, SHAPE, 100, workers=1)
+    ids = [item['task_id'] for item in items]
+    assert [i for i in ids if i in original] == original
+    assert len(ids) == len(set(ids))
+
+
+def test_record_offset_server_is_detected_and_read_completely():
+    server = PagedServer(250, record_offsets=True)
+    items, total = fetch_all_pages(server, SHAPE, 100, workers=4)
+    assert [item['task_id'] for item in items] == [task['task_id'] for task in server.tasks]
+    assert total == 250
+    assert sorted(server.offsets) == [0, 1, 2, 100, 200]
+
+
+def test_deletions_while_paging_are_refused():
+    def delete_one(server, offset):
+        if offset == 1:
+            del server.tasks[0]
+
+    with pytest.raises(IncompleteResultError, match='deleted while it was read'):
+        fetch_all_pages(PagedServer(250, on_fetch=delete_one), SHAPE, 100, workers=1)
 
 
 def test_a_list_shorter_than_its_total_is_refused():
