@@ -21,7 +21,7 @@ description:
     RV(status_counts) shows it. Few unfinished tasks are polled one by one (one request each), more by listing again.
   - Changes nothing. Runs the same in check mode.
 author:
-  - mlops.cloud maintainers
+  - mlops.cloud maintainers (@mlops-cloud)
 options:
   dataset_id:
     description:
