@@ -56,9 +56,10 @@ class ApiError(ModelArtsError):
 
     def _format(self):
         parts = ['%s failed: HTTP %s' % (self.action, self.status)]
-        parts.append('error code %s' % (self.error_code or 'none'))
+        # Every part comes from the server and may hold line breaks; the message stays one line.
+        parts.append('error code %s' % (_one_line(self.error_code) or 'none'))
         parts.append('message: %s' % (_one_line(self.error_msg) or 'none'))
-        parts.append('request id %s' % (self.request_id or 'none'))
+        parts.append('request id %s' % (_one_line(self.request_id) or 'none'))
         text = ', '.join(parts)
         return '%s; %s' % (text, self.hint) if self.hint else text
 
