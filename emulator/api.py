@@ -46,7 +46,7 @@ class Emulator(object):
     def __init__(self, default_config=None):
         self.store = Store(default_config)
         self.tokens = auth.TokenRegistry()
-        self.faults = FaultPlan()
+        self.faults = FaultPlan(on_expire_tokens=self.tokens.expire_all)
 
     def reset(self):
         """Seed data, default config, zero counters, no faults. Issued tokens stay valid."""
@@ -127,6 +127,8 @@ def authenticate(emulator, request, project_id=None):
             raise ApiError(403, PROJECT_MISMATCH,
                            "The project id in the request URL (%s) does not match the token (scoped to %s)."
                            % (project_id, token.project_id))
+    if request.raw_path.startswith("/v2/"):
+        emulator.faults.note_authenticated(request.raw_path)
 
 
 # --- IAM ---
@@ -207,7 +209,13 @@ def list_export_tasks(emulator, request, params):
         tasks = dataset.tasks_newest_first(export_type)
         now = emulator.store.now()
         page = [task.render(now) for task in tasks[start:start + limit]]
-    return 200, {"total_count": len(tasks), "export_tasks": page}
+    body = {"total_count": len(tasks), "export_tasks": page}
+    if emulator.faults.take_missing_keys(request.raw_path):
+        body = {"tasks": page}  # valid JSON, but neither total_count nor export_tasks
+    # The answer is fixed; a task created "meanwhile" shows up from the next page on.
+    if emulator.faults.take_task_insert(dataset.dataset_id, request.raw_path):
+        emulator.store.insert_newest_task(dataset)
+    return 200, body
 
 
 def show_export_task(emulator, request, params):
@@ -300,15 +308,24 @@ def admin_add_dataset(emulator, request, params):
 
 
 def admin_faults(emulator, request, params):
+    spec = _json_body(request, "EMULATOR.0400")
+    latency_ms = spec.get("latency_ms")
+    if latency_ms is not None and (isinstance(latency_ms, bool) or not isinstance(latency_ms, (int, float))
+                                   or latency_ms < 0):
+        raise ApiError(400, "EMULATOR.0400", "latency_ms must be a non-negative number")
     try:
-        emulator.faults.configure(_json_body(request, "EMULATOR.0400"))
+        emulator.faults.configure(spec)
     except ValueError as error:
         raise ApiError(400, "EMULATOR.0400", str(error))
-    return 200, emulator.faults.describe()
+    if latency_ms is not None:  # a convenience: the same setting as POST /_emulator/config
+        emulator.store.update_config({"latency_ms": latency_ms})
+    return admin_get_faults(emulator, request, params)
 
 
 def admin_get_faults(emulator, request, params):
-    return 200, emulator.faults.describe()
+    described = emulator.faults.describe()
+    described["latency_ms"] = emulator.store.config_snapshot()["latency_ms"]
+    return 200, described
 
 
 class Route(object):

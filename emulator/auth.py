@@ -49,6 +49,7 @@ class Token(object):
         self.project_id = project_id
         self.issued_at = issued_at
         self.expires_at = expires_at
+        self.revoked = False  # set by the expire_tokens_after fault
 
 
 class TokenRegistry(object):
@@ -64,11 +65,17 @@ class TokenRegistry(object):
             self._tokens[token.value] = token
         return token
 
+    def expire_all(self):
+        """Make every token issued so far invalid (as expired); later ones are unaffected."""
+        with self._lock:
+            for token in self._tokens.values():
+                token.revoked = True
+
     def check(self, value, now):
         """Return the token, or raise AuthError if it is unknown or expired."""
         with self._lock:
             token = self._tokens.get(value)
-        if token is None or now >= token.expires_at:
+        if token is None or token.revoked or now >= token.expires_at:
             raise AuthError(401, "APIG.0307", "The token must be updated.")
         return token
 

@@ -3,6 +3,7 @@
 import argparse
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -27,12 +28,14 @@ def build_parser():
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     serve.add_argument("--url-file", help="write the base URL to this file once ready")
     serve.add_argument("--latency-ms", type=int, default=0, help="delay before each non-admin answer")
-    serve.add_argument("--tls-dir", help="serve HTTPS with a throwaway CA kept in DIR (not implemented yet)")
+    serve.add_argument("--tls-dir", help="serve HTTPS; DIR holds (or gets, made with trustme) ca.pem, "
+                                         "server.pem and server.key")
     serve.add_argument("--verbose", action="store_true", help="log every request to stderr")
 
     start = commands.add_parser("start", help="start 'serve' in the background and wait until it is ready")
     start.add_argument("--state-dir", required=True, help="directory for pid, url and emulator.log")
     start.add_argument("--latency-ms", type=int, default=0)
+    start.add_argument("--tls-dir", help="as for serve: HTTPS with the CA and server certificate in DIR")
 
     stop = commands.add_parser("stop", help="stop the emulator started with the same --state-dir")
     stop.add_argument("--state-dir", required=True)
@@ -56,14 +59,55 @@ def _write_atomically(path, text):
     os.replace(temporary, path)
 
 
+TLS_FILES = ("ca.pem", "server.pem", "server.key")
+
+
+def ensure_tls_files(tls_dir):
+    """Create a throwaway CA and a server certificate for 127.0.0.1/localhost unless DIR has them.
+
+    Returns the paths (ca.pem, server.pem, server.key). ``trustme`` is imported only here, so it
+    stays a test-only dependency; RuntimeError says how to get it when it is missing.
+    """
+    os.makedirs(tls_dir, exist_ok=True)
+    paths = tuple(os.path.join(tls_dir, name) for name in TLS_FILES)
+    if all(os.path.exists(path) for path in paths):
+        return paths
+    try:
+        import trustme
+    except ImportError:
+        raise RuntimeError("--tls-dir needs the 'trustme' package to create the CA and server certificate "
+                           "(pip install trustme), or put ca.pem, server.pem and server.key into %s yourself"
+                           % tls_dir)
+    ca = trustme.CA()
+    server_cert = ca.issue_cert("127.0.0.1", "localhost")
+    ca_path, cert_path, key_path = paths
+    # Key first, private from the start; the files a reader polls for (ca.pem) come last.
+    key_fd = os.open(key_path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(key_fd, "wb") as handle:
+        handle.write(server_cert.private_key_pem.bytes())
+    os.replace(key_path + ".tmp", key_path)
+    with open(cert_path + ".tmp", "wb") as handle:
+        for blob in server_cert.cert_chain_pems:
+            handle.write(blob.bytes())
+    os.replace(cert_path + ".tmp", cert_path)
+    with open(ca_path + ".tmp", "wb") as handle:
+        handle.write(ca.cert_pem.bytes())
+    os.replace(ca_path + ".tmp", ca_path)
+    return paths
+
+
 def serve(args):
+    ssl_context = None
     if args.tls_dir:
-        # HTTPS (a throwaway CA and a server certificate in this directory) is planned; the
-        # server socket would be wrapped here, before the URL is announced.
-        sys.stderr.write("error: --tls-dir (HTTPS) is not implemented yet\n")
-        return 2
+        try:
+            _, cert_path, key_path = ensure_tls_files(os.path.abspath(args.tls_dir))
+            ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ssl_context.load_cert_chain(cert_path, key_path)
+        except (RuntimeError, OSError, ssl.SSLError) as error:
+            sys.stderr.write("error: %s\n" % error)
+            return 2
     server = EmulatorServer((args.host, args.port), Emulator({"latency_ms": args.latency_ms}),
-                            verbose=args.verbose)
+                            verbose=args.verbose, ssl_context=ssl_context)
     stop_requested = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda number, frame: stop_requested.set())
@@ -114,6 +158,8 @@ def start(args):
     env["PYTHONPATH"] = os.pathsep.join(p for p in (PACKAGE_PARENT, env.get("PYTHONPATH")) if p)
     command = [sys.executable, "-m", "emulator", "serve", "--port", "0", "--url-file", url_path,
                "--latency-ms", str(args.latency_ms)]
+    if args.tls_dir:
+        command += ["--tls-dir", os.path.abspath(args.tls_dir)]
     with open(os.path.join(state_dir, "emulator.log"), "ab") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
                                    cwd=state_dir, start_new_session=True)

@@ -2,10 +2,14 @@
 
 Every answer is JSON with Content-Length (so keep-alive works) and an ``X-Request-Id``; any
 unexpected exception in a handler becomes a 500 JSON answer instead of a dropped connection.
+The exceptions are deliberate: the faults of ``faults.py`` (dropped connections, malformed or
+truncated bodies, slow bodies) are carried out here. With an SSL context the server speaks HTTPS.
 """
 
 import json
 import secrets
+import socket
+import ssl
 import sys
 import time
 import traceback
@@ -14,8 +18,11 @@ from urllib.parse import urlsplit
 
 from emulator import api
 from emulator.errors import ApiError
+from emulator.faults import NO_FAULTS
 
 UNKNOWN_ROUTE = "<unknown>"
+DROPPED_STATUS = 0  # recorded in the stats for a connection closed without an answer
+TLS_HANDSHAKE_TIMEOUT_SECONDS = 10.0
 
 
 class EmulatorHandler(BaseHTTPRequestHandler):
@@ -63,20 +70,37 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         latency_ms = float(emulator.store.config_snapshot()["latency_ms"])
         if latency_ms > 0:
             time.sleep(latency_ms / 1000.0)
-        fault = emulator.faults.next_status_fault() if route is not None and route.kind == "modelarts" else None
+        template = route.template if route is not None else UNKNOWN_ROUTE
+        faults = emulator.faults.take_for_request(raw_path) \
+            if route is not None and route.kind == "modelarts" else NO_FAULTS
+        if faults.drop:
+            # Close without a byte of answer: the client sees RemoteDisconnected / a reset.
+            emulator.store.record_request(self.command, template, raw_path, raw_query, DROPPED_STATUS)
+            self.close_connection = True
+            return
         if route is None:
             status, payload, headers = 404, {
                 "error_code": "APIG.0101",
                 "error_msg": "The API does not exist or has not been published in the environment: %s %s"
                              % (self.command, raw_path)}, {}
-        elif fault is not None:
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        elif faults.status_fault is not None:
+            fault = faults.status_fault
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
             status, payload = fault.status, {"error_code": fault.error_code, "error_msg": fault.error_msg}
         else:
             status, payload, headers = self._call(route, params, request)
-        template = route.template if route is not None else UNKNOWN_ROUTE
+        data = json.dumps(payload).encode("utf-8")
+        content_length = None
+        if faults.truncated or faults.malformed:
+            # The request was served (side effects happen), its answer is mangled on the way out.
+            # Any proper prefix of a JSON object is invalid JSON.
+            status, cut = 200, data[:max(1, len(data) // 2)]
+            content_length = len(data) if faults.truncated else len(cut)
+            data = cut
         emulator.store.record_request(self.command, template, raw_path, raw_query, status)
-        self._send(status, payload, headers)
+        self._send_bytes(status, data, headers, content_length, faults.slow_seconds)
+        if faults.truncated:
+            self.close_connection = True  # fewer bytes than announced, then the end of the stream
 
     def _call(self, route, params, request):
         """Run a handler; return (status, body, headers), turning any exception into an error body."""
@@ -102,29 +126,68 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         return self.rfile.read(int(length))
 
     def _send(self, status, payload, headers=None):
-        data = json.dumps(payload).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-Request-Id", secrets.token_hex(16))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self._send_bytes(status, json.dumps(payload).encode("utf-8"), headers)
+
+    def _send_bytes(self, status, data, headers=None, content_length=None, slow_seconds=None):
+        """Send an answer; ``content_length`` may lie, ``slow_seconds`` delays the body after the headers."""
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data) if content_length is None else content_length))
+            self.send_header("X-Request-Id", secrets.token_hex(16))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            if slow_seconds:
+                self.wfile.flush()
+                time.sleep(slow_seconds)
+            self.wfile.write(data)
+        except (ConnectionError, ssl.SSLError):
+            # The client went away (e.g. it timed out waiting for a slow body): nothing to answer.
+            self.close_connection = True
 
 
 class EmulatorServer(ThreadingHTTPServer):
-    """Serves one ``api.Emulator``; request threads are daemons so shutdown never hangs on them."""
+    """Serves one ``api.Emulator``; request threads are daemons so shutdown never hangs on them.
+
+    With an ``ssl_context`` it serves HTTPS. The TLS handshake runs in the request's own thread
+    (not in the accept loop), and a failed handshake (a client that does not trust the CA, plain
+    HTTP on the HTTPS port, a stalled client) just closes that connection.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, emulator, verbose=False):
+    def __init__(self, address, emulator, verbose=False, ssl_context=None):
         ThreadingHTTPServer.__init__(self, address, EmulatorHandler)
         self.emulator = emulator
         self.verbose = verbose
+        self.ssl_context = ssl_context
+
+    def finish_request(self, request, client_address):
+        if self.ssl_context is None:
+            ThreadingHTTPServer.finish_request(self, request, client_address)
+            return
+        try:
+            request.settimeout(TLS_HANDSHAKE_TIMEOUT_SECONDS)
+            tls_socket = self.ssl_context.wrap_socket(request, server_side=True)
+            tls_socket.settimeout(None)
+        except (OSError, ValueError) as error:  # ssl.SSLError is an OSError
+            if self.verbose:
+                sys.stderr.write("%s - TLS handshake failed: %s\n" % (client_address[0], error))
+            return  # wrap_socket closed the connection; shutdown_request tolerates that
+        try:
+            ThreadingHTTPServer.finish_request(self, tls_socket, client_address)
+        finally:
+            self.shutdown_request(tls_socket)
+
+    def handle_error(self, request, client_address):
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, ssl.SSLError, socket.timeout)) and not self.verbose:
+            return  # a client that went away is not an emulator bug
+        ThreadingHTTPServer.handle_error(self, request, client_address)
 
     @property
     def url(self):
         host, port = self.server_address[:2]
-        return "http://%s:%d" % (host, port)
+        return "%s://%s:%d" % ("https" if self.ssl_context is not None else "http", host, port)

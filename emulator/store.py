@@ -212,6 +212,16 @@ class Store(object):
             fields = self._task_fields(random_id(), path, now, export_type, export_format, export_params)
             return dataset.add_task(fields, Timeline(running_at, finished_at))
 
+    def insert_newest_task(self, dataset):
+        """Fault ``insert_tasks_between_pages``: add a task that sorts before every other one."""
+        with self.lock:
+            now = self.now()
+            newest = max([t.create_time for t in dataset.tasks] + [now_ms(now)])
+            fields = self._task_fields(random_id(), "/emulator-obs/inserted/", now)
+            fields["create_time"] = fields["update_time"] = newest + 1
+            running_at = now + float(self.config["task_init_seconds"])
+            return dataset.add_task(fields, Timeline(running_at, running_at + float(self.config["task_run_seconds"])))
+
     def add_dataset(self, project_id, dataset_name, dataset_id=None, task_count=0, tasks=None, running=None):
         """Admin: add a dataset with generated, explicit and/or progressing tasks."""
         with self.lock:

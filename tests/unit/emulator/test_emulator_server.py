@@ -1,6 +1,7 @@
 """Tests of the local IAM/ModelArts emulator, run as a real process and spoken to over HTTP."""
 
 import datetime
+import email.utils
 import os
 import subprocess
 import sys
@@ -334,3 +335,225 @@ def test_start_and_stop_in_background(tmp_path):
     # Stopping again, with nothing running, still succeeds.
     subprocess.run([sys.executable, "-m", "emulator", "stop", "--state-dir", state_dir],
                    env=_env(), timeout=30, check=True)
+
+
+# --- more faults ---
+
+def post_faults(base_url, spec):
+    response = requests.post(base_url + "/_emulator/faults", json=spec)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def recent_statuses(base_url, count):
+    return [entry["status"] for entry in requests.get(base_url + "/_emulator/stats").json()["requests"][-count:]]
+
+
+def test_drop_connections_only_on_matching_paths(base_url):
+    token = get_token(base_url)
+    post_faults(base_url, {"drop_connections": 1, "only_paths_containing": "/export-tasks"})
+    # A /v2 path without the substring is served normally and does not use the fault up.
+    assert token_get(base_url, "/v2/%s/datasets" % EU_DE, token).status_code == 200
+    with pytest.raises(requests.ConnectionError) as raised:
+        token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token)
+    assert "RemoteDisconnected" in repr(raised.value) or "reset" in repr(raised.value).lower()
+    assert token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token).status_code == 200
+    assert recent_statuses(base_url, 3) == [200, 0, 200]
+    stats = requests.get(base_url + "/_emulator/stats").json()
+    assert stats["by_route"]["GET /v2/{project_id}/datasets/{dataset_id}/export-tasks"] == 2
+    assert stats["total"] == 4  # token, datasets, dropped, served
+    assert requests.get(base_url + "/_emulator/faults").json()["pending"] == []
+
+
+def test_malformed_json_has_a_correct_length_and_keeps_the_connection(base_url):
+    token = get_token(base_url)
+    post_faults(base_url, {"malformed_json": 2})
+    with requests.Session() as session:
+        session.headers["X-Auth-Token"] = token
+        for _ in range(2):
+            response = session.get(base_url + TASKS_PATH % seed.DATASET_EXAMPLE_ID)
+            assert response.status_code == 200
+            assert int(response.headers["Content-Length"]) == len(response.content) > 0
+            with pytest.raises(ValueError):
+                response.json()
+        assert session.get(base_url + TASKS_PATH % seed.DATASET_EXAMPLE_ID).json()["total_count"] == 2
+    assert recent_statuses(base_url, 3) == [200, 200, 200]
+
+
+def test_truncated_body_is_an_incomplete_read(base_url):
+    token = get_token(base_url)
+    post_faults(base_url, {"truncated_body": 1})
+    with pytest.raises(requests.RequestException) as raised:
+        token_get(base_url, TASKS_PATH % seed.DATASET_250_ID, token)
+    assert "IncompleteRead" in repr(raised.value)
+    assert token_get(base_url, TASKS_PATH % seed.DATASET_250_ID, token).json()["total_count"] == 250
+    assert recent_statuses(base_url, 2) == [200, 200]
+
+
+def test_slow_body_times_out_a_short_read_timeout(base_url):
+    token = get_token(base_url)
+    post_faults(base_url, {"slow_body": 2, "slow_body_seconds": 0.6})
+    path = base_url + TASKS_PATH % seed.DATASET_EXAMPLE_ID
+    with pytest.raises(requests.RequestException) as raised:
+        requests.get(path, headers={"X-Auth-Token": token}, timeout=(5, 0.2))
+    assert "timed out" in str(raised.value)
+    started = time.monotonic()
+    patient = requests.get(path, headers={"X-Auth-Token": token}, timeout=(5, 5))
+    assert time.monotonic() - started >= 0.55
+    assert patient.json()["total_count"] == 2
+    started = time.monotonic()
+    assert requests.get(path, headers={"X-Auth-Token": token}, timeout=(5, 0.2)).status_code == 200
+    assert time.monotonic() - started < 0.5
+    assert recent_statuses(base_url, 3) == [200, 200, 200]
+
+
+def test_missing_keys_only_affects_task_lists(base_url):
+    token = get_token(base_url)
+    post_faults(base_url, {"missing_keys": 1})
+    assert token_get(base_url, "/v2/%s/datasets/%s" % (EU_DE, seed.DATASET_EXAMPLE_ID), token).status_code == 200
+    broken = token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token)
+    assert broken.status_code == 200
+    body = broken.json()
+    assert "total_count" not in body and "export_tasks" not in body
+    assert len(body["tasks"]) == 2
+    assert token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token).json()["total_count"] == 2
+
+
+def test_expire_tokens_after_n_authenticated_requests(base_url):
+    old = get_token(base_url)
+    path = TASKS_PATH % seed.DATASET_EXAMPLE_ID
+    post_faults(base_url, {"expire_tokens_after": 2})
+    assert token_get(base_url, "/nowhere", old).status_code == 404  # not a /v2 request: not counted
+    assert_error(token_get(base_url, path, "made-up"), 401, "APIG.0307")  # not authenticated: not counted
+    assert token_get(base_url, path, old).status_code == 200
+    assert requests.get(base_url + "/_emulator/faults").json()["remaining"] == {"expire_tokens_after": 1}
+    assert token_get(base_url, path, old).status_code == 200
+    assert_error(token_get(base_url, path, old), 401, "APIG.0307")
+    new = get_token(base_url)
+    assert token_get(base_url, path, new).status_code == 200
+    assert_error(token_get(base_url, path, old), 401, "APIG.0307")
+    # AK/SK requests are not token-based and keep working.
+    assert signed_request(base_url, "GET", path).status_code == 200
+    # 0 expires the tokens issued so far at once.
+    post_faults(base_url, {"expire_tokens_after": 0})
+    assert_error(token_get(base_url, path, new), 401, "APIG.0307")
+
+
+def test_tasks_inserted_between_pages(base_url):
+    token = get_token(base_url)
+    path = TASKS_PATH % seed.DATASET_EXAMPLE_ID
+    post_faults(base_url, {"insert_tasks_between_pages": {"dataset_id": seed.DATASET_EXAMPLE_ID, "count": 2}})
+    # Other datasets do not use the fault up.
+    assert token_get(base_url, TASKS_PATH % seed.DATASET_EMPTY_ID, token).json()["total_count"] == 0
+    pages = [token_get(base_url, path, token, {"limit": 1, "offset": offset}).json() for offset in range(4)]
+    newest, oldest = [task["task_id"] for task in seed.EXAMPLE_TASKS]
+    assert [page["total_count"] for page in pages] == [2, 3, 4, 4]
+    # Each insertion pushes everything back by one, so a page-by-page client sees repeats.
+    assert [page["export_tasks"][0]["task_id"] for page in pages] == [newest, newest, newest, oldest]
+    everything = token_get(base_url, path, token, {"limit": 10}).json()["export_tasks"]
+    inserted = everything[:2]
+    assert [task["task_id"] for task in everything[2:]] == [newest, oldest]
+    assert inserted[0]["create_time"] > inserted[1]["create_time"] > everything[2]["create_time"]
+    assert requests.get(base_url + "/_emulator/faults").json()["pending"] == []
+
+
+def test_status_sequence_with_path_filter_and_http_date(base_url):
+    token = get_token(base_url)
+    post_faults(base_url, {"status_sequence": [429], "retry_after": 2, "retry_after_format": "http-date",
+                           "only_paths_containing": seed.DATASET_250_ID})
+    assert token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token).status_code == 200
+    throttled = token_get(base_url, TASKS_PATH % seed.DATASET_250_ID, token)
+    assert_error(throttled, 429, "APIG.0308")
+    retry_at = email.utils.parsedate_to_datetime(throttled.headers["Retry-After"])
+    assert retry_at.tzinfo is not None
+    waiting = (retry_at - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    assert 1 <= waiting <= 4
+    assert token_get(base_url, TASKS_PATH % seed.DATASET_250_ID, token).status_code == 200
+
+
+def test_combined_faults_are_used_in_order_and_counted(base_url):
+    token = get_token(base_url)
+    path = TASKS_PATH % seed.DATASET_EXAMPLE_ID
+    plan = post_faults(base_url, {"drop_connections": 1, "status_sequence": [503], "malformed_json": 1})
+    assert plan["remaining"] == {"drop_connections": 1, "malformed_json": 1}
+    assert plan["status_sequence"] == [503]
+    with pytest.raises(requests.ConnectionError):
+        token_get(base_url, path, token)
+    assert_error(token_get(base_url, path, token), 503, "APIG.0202")
+    with pytest.raises(ValueError):
+        token_get(base_url, path, token).json()
+    assert token_get(base_url, path, token).status_code == 200
+    assert recent_statuses(base_url, 4) == [0, 503, 200, 200]
+    stats = requests.get(base_url + "/_emulator/stats").json()
+    assert stats["by_route"]["GET /v2/{project_id}/datasets/{dataset_id}/export-tasks"] == 4
+    assert stats["total"] == 5
+
+
+def test_fault_plan_is_listed_validated_and_reset(base_url):
+    for bad in ({"drop_conections": 1}, {"slow_body": 1}, {"slow_body_seconds": 1}, {"malformed_json": -1},
+                {"retry_after_format": "minutes"}, {"insert_tasks_between_pages": {"count": 1}},
+                {"only_paths_containing": 3}, {"latency_ms": -5}):
+        response = requests.post(base_url + "/_emulator/faults", json=bad)
+        assert response.status_code == 400, bad
+        assert response.json()["error_code"] == "EMULATOR.0400"
+    post_faults(base_url, {"offset_mode": "record"})
+    plan = post_faults(base_url, {"truncated_body": 2, "slow_body": 1, "slow_body_seconds": 0.1,
+                                  "only_paths_containing": "x"})
+    assert plan["offset_mode"] == "record"  # a later POST without offset_mode keeps it
+    assert plan["remaining"] == {"truncated_body": 2, "slow_body": 1}
+    assert {"fault": "slow_body", "remaining": 1, "only_paths_containing": "x",
+            "slow_body_seconds": 0.1} in plan["pending"]
+    requests.post(base_url + "/_emulator/reset")
+    plan = requests.get(base_url + "/_emulator/faults").json()
+    assert plan["pending"] == [] and plan["status_sequence"] == [] and plan["offset_mode"] == "page"
+
+
+# --- HTTPS ---
+
+def test_https_with_generated_ca(tmp_path):
+    pytest.importorskip("trustme")
+    tls_dir = tmp_path / "tls"
+    process = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--tls-dir", str(tls_dir)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    try:
+        line = process.stdout.readline().decode().strip()
+        assert line.startswith("EMULATOR_URL=https://127.0.0.1:"), line
+        url = line.split("=", 1)[1]
+        ca = str(tls_dir / "ca.pem")
+        assert sorted(os.listdir(str(tls_dir))) == ["ca.pem", "server.key", "server.pem"]
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(url + "/_emulator/health", timeout=5)
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url.replace("https:", "http:") + "/_emulator/health", timeout=5)
+        assert requests.get(url + "/_emulator/health", verify=ca, timeout=5).json() == {"ok": True}
+        # The certificate also names localhost, and the API answers over TLS like over HTTP.
+        localhost = url.replace("127.0.0.1", "localhost")
+        response = requests.get(localhost + TASKS_PATH % seed.DATASET_EXAMPLE_ID, verify=ca, timeout=5)
+        assert_error(response, 401, "APIG.1000")
+        assert requests.get(localhost + "/_emulator/stats", verify=ca, timeout=5).json()["total"] == 1
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert b"Traceback" not in stderr, stderr.decode()
+
+
+def test_start_with_tls_dir_reuses_existing_files(tmp_path):
+    pytest.importorskip("trustme")
+    from emulator import cli
+    tls_dir = str(tmp_path / "tls")
+    ca_path = cli.ensure_tls_files(tls_dir)[0]
+    with open(ca_path, "rb") as handle:
+        ca_before = handle.read()
+    state_dir = str(tmp_path / "state")
+    started = subprocess.run([sys.executable, "-m", "emulator", "start", "--state-dir", state_dir,
+                              "--tls-dir", tls_dir], env=_env(), stdout=subprocess.PIPE, timeout=30, check=True)
+    try:
+        url = started.stdout.decode().strip()
+        assert url.startswith("https://127.0.0.1:")
+        assert requests.get(url + "/_emulator/health", verify=ca_path, timeout=5).json() == {"ok": True}
+    finally:
+        subprocess.run([sys.executable, "-m", "emulator", "stop", "--state-dir", state_dir],
+                       env=_env(), timeout=30, check=True)
+    with open(ca_path, "rb") as handle:
+        assert handle.read() == ca_before
