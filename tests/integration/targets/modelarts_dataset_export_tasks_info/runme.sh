@@ -34,6 +34,17 @@ for playbook in auth listing bad_input wait; do
     ansible-playbook "$playbook.yml" "$@"
 done
 
+# Secrets: every method, success and failure, at -vvvv; no secret may appear in the output.
+MLOPS_TEST_TOKEN="$(python issue_token.py "$MLOPS_EMULATOR_URL")"
+export MLOPS_TEST_TOKEN
+OS_AUTH_TOKEN="$MLOPS_TEST_TOKEN" ansible-playbook -vvvv secrets.yml "$@" > "$work_dir/secrets.log" 2>&1 || { cat "$work_dir/secrets.log"; exit 1; }
+python check_secrets.py "$work_dir/secrets.log" "$XDG_CACHE_HOME"
+
+# A token cache directory that other users can write is not used.
+mkdir -p "$work_dir/shared-cache/mlops.cloud/tokens"
+chmod 0777 "$work_dir/shared-cache/mlops.cloud/tokens"
+XDG_CACHE_HOME="$work_dir/shared-cache" ansible-playbook token_cache.yml "$@"
+
 # Credentials and settings from the environment, both families.
 OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain \
 OS_PROJECT_NAME=eu-de OS_AUTH_URL="$MLOPS_EMULATOR_URL/v3" \
