@@ -100,7 +100,7 @@ def serve(args):
     ssl_context = None
     if args.tls_dir:
         try:
-            _, cert_path, key_path = ensure_tls_files(os.path.abspath(args.tls_dir))
+            _ca_path, cert_path, key_path = ensure_tls_files(os.path.abspath(args.tls_dir))
             ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ssl_context.load_cert_chain(cert_path, key_path)
         except (RuntimeError, OSError, ssl.SSLError) as error:

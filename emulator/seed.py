@@ -115,7 +115,7 @@ def generate_tasks(n, seed=250):
     rng = random.Random(seed)
     tasks = []
     for index in range(n):
-        task_id = "".join(rng.choice(_ID_ALPHABET) for _ in range(19))
+        task_id = "".join(rng.choice(_ID_ALPHABET) for _position in range(19))
         export_type = rng.randint(0, 3)
         total = rng.randint(1, 5000)
         create_time = _GENERATED_BASE_TIME_MS + index * 60000 + rng.randint(0, 999)

@@ -50,7 +50,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self):
         emulator = self.server.emulator
-        raw_path, _, raw_query = self.path.partition("?")
+        raw_path, _separator, raw_query = self.path.partition("?")
         # Absolute-form request targets ("GET http://host/path") carry the path inside the URL.
         if raw_path.startswith(("http://", "https://")):
             parts = urlsplit(self.path)

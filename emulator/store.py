@@ -118,7 +118,7 @@ class Dataset(object):
 def random_id(length=19):
     """An id shaped like ModelArts' dataset and task ids."""
     alphabet = string.ascii_letters + string.digits
-    return "".join(random.SystemRandom().choice(alphabet) for _ in range(length))
+    return "".join(random.SystemRandom().choice(alphabet) for _position in range(length))
 
 
 class Store(object):
@@ -199,7 +199,7 @@ class Store(object):
     def list_datasets(self, project_id, search_content=None):
         """Datasets of a project whose name contains ``search_content``, newest first."""
         with self.lock:
-            found = [d for (p, _), d in self.datasets.items()
+            found = [d for (p, _dataset_id), d in self.datasets.items()
                      if p == project_id and (not search_content or search_content in d.fields["dataset_name"])]
         return sorted(found, key=lambda d: d.fields["create_time"], reverse=True)
 

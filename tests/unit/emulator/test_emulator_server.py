@@ -255,7 +255,7 @@ def test_project_header_must_match_path(base_url):
 
 def test_stats_count_served_requests_but_not_admin_ones(base_url):
     token = get_token(base_url)
-    for _ in range(3):
+    for _attempt in range(3):
         token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token)
     requests.get(base_url + "/nowhere")
     requests.get(base_url + "/_emulator/health")
@@ -370,7 +370,7 @@ def test_malformed_json_has_a_correct_length_and_keeps_the_connection(base_url):
     post_faults(base_url, {"malformed_json": 2})
     with requests.Session() as session:
         session.headers["X-Auth-Token"] = token
-        for _ in range(2):
+        for _attempt in range(2):
             response = session.get(base_url + TASKS_PATH % seed.DATASET_EXAMPLE_ID)
             assert response.status_code == 200
             assert int(response.headers["Content-Length"]) == len(response.content) > 0
@@ -533,7 +533,7 @@ def test_https_with_generated_ca(tmp_path):
         assert requests.get(localhost + "/_emulator/stats", verify=ca, timeout=5).json()["total"] == 1
     finally:
         process.terminate()
-        _, stderr = process.communicate(timeout=10)
+        _stdout, stderr = process.communicate(timeout=10)
     assert process.returncode == 0
     assert b"Traceback" not in stderr, stderr.decode()
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the local ModelArts emulator, runs each playbook against it, stops it.
-set -eu
+set -eu -o pipefail
 
 # The collection root: ansible-test exposes the collection through ANSIBLE_COLLECTIONS_PATH;
 # outside ansible-test the checkout itself is the root.
@@ -43,7 +43,9 @@ python check_secrets.py "$work_dir/secrets.log" "$XDG_CACHE_HOME"
 # A token cache directory that other users can write is not used.
 mkdir -p "$work_dir/shared-cache/mlops.cloud/tokens"
 chmod 0777 "$work_dir/shared-cache/mlops.cloud/tokens"
-XDG_CACHE_HOME="$work_dir/shared-cache" ansible-playbook token_cache.yml "$@"
+XDG_CACHE_HOME="$work_dir/shared-cache" ansible-playbook token_cache.yml "$@" 2>&1 | tee "$work_dir/token_cache.log"
+grep -q "Token cache directory $work_dir/shared-cache/mlops.cloud/tokens is writable by other users" \
+    "$work_dir/token_cache.log"
 
 # Credentials and settings from the environment, both families.
 OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain \

@@ -56,7 +56,7 @@ def test_sequential_and_concurrent_give_the_same_result():
 
 
 def _insert_newest(server, count):
-    for _ in range(count):
+    for _number in range(count):
         server.tasks.insert(0, {'task_id': 'new%04d' % len(server.tasks)})
 
 
