@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import request_password_token
 from ansible_collections.mlops.cloud.plugins.module_utils.signer import sign_request
 from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import cache_key
@@ -40,7 +42,7 @@ class AkSkAuth:
         return sign_request(method, url, headers, body, self._access_key, self._secret_key,
                             security_token=self._security_token)
 
-    def reauthenticate(self):
+    def reauthenticate(self, rejected_headers):
         return False
 
 
@@ -58,7 +60,7 @@ class StaticTokenAuth:
         headers[TOKEN_HEADER] = self._token
         return headers
 
-    def reauthenticate(self):
+    def reauthenticate(self, rejected_headers):
         return False
 
 
@@ -80,13 +82,15 @@ class PasswordAuth:
         self._cache = cache
         self._cache_key = cache_key(iam_endpoint, domain_name, username, project_id or project_name)
         self._token = None
+        self._lock = threading.Lock()
 
     def token(self):
-        if self._token is None and self._cache is not None:
-            self._token = self._cache.load(self._cache_key)
-        if self._token is None:
-            self._token = self._fetch()
-        return self._token
+        with self._lock:
+            if self._token is None and self._cache is not None:
+                self._token = self._cache.load(self._cache_key)
+            if self._token is None:
+                self._token = self._fetch()
+            return self._token
 
     def _fetch(self):
         token = request_password_token(self._client, self._iam_endpoint, self._username, self._password,
@@ -100,9 +104,16 @@ class PasswordAuth:
         headers[TOKEN_HEADER] = self.token().value
         return headers
 
-    def reauthenticate(self):
-        # A cached or issued token can be revoked or expire early: drop it, ask IAM once more.
-        if self._cache is not None:
-            self._cache.drop(self._cache_key)
-        self._token = self._fetch()
+    def reauthenticate(self, rejected_headers):
+        """A cached or issued token can be revoked or expire early: drop it, ask IAM once more.
+
+        Pages fetched concurrently can all meet the same expired token; only the
+        first asks IAM, the others retry with the token it brought back.
+        """
+        with self._lock:
+            current = self._token
+            if current is None or current.value == rejected_headers.get(TOKEN_HEADER):
+                if self._cache is not None:
+                    self._cache.drop(self._cache_key)
+                self._token = self._fetch()
         return True

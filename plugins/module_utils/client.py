@@ -83,17 +83,17 @@ class ApiClient:
     """Sends requests on one ``requests.Session``; ``auth`` decorates each one.
 
     ``auth`` is any object with ``authorize(method, url, headers, body)``
-    returning headers, and ``reauthenticate()`` returning True when a fresh
-    credential was obtained (so a 401 is worth one more attempt).
+    returning headers, ``reauthenticate(rejected_headers)`` returning True when
+    a fresh credential was obtained (so a 401 is worth one more attempt), and
+    ``rejection_hint``, what to tell the user when it was not.
     """
 
     def __init__(self, timeout=30, validate_certs=True, ca_cert=None, retry_policy=None, sleep=time.sleep):
         self.session = requests.Session()
         self.session.headers['User-Agent'] = USER_AGENT
-        if not validate_certs:
-            self.session.verify = False
-        else:
-            self.session.verify = ca_cert or True
+        # Passed with every request: a Session-level verify loses to REQUESTS_CA_BUNDLE /
+        # CURL_CA_BUNDLE in the environment (psf/requests#3829), which would ignore ca_cert.
+        self._verify = (ca_cert or True) if validate_certs else False
         self.timeout = timeout
         self.retry_policy = retry_policy or RetryPolicy()
         self.auth = None
@@ -125,7 +125,8 @@ class ApiClient:
                 headers = self.auth.authorize(method, url, headers, body)
             try:
                 response = self.session.request(method, url, headers=headers, data=body or None,
-                                                timeout=self.timeout, allow_redirects=False)
+                                                timeout=self.timeout, verify=self._verify,
+                                                allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 error = TransportError('%s failed: %s' % (action, describe_transport_error(exc)))
                 retry_number += 1
@@ -140,7 +141,7 @@ class ApiClient:
 
             error = _api_error(response, action)
             if response.status_code == 401 and authenticate and self.auth is not None:
-                if not reauthenticated and self.auth.reauthenticate():
+                if not reauthenticated and self.auth.reauthenticate(headers):
                     reauthenticated = True
                     continue
                 error.add_hint(self.auth.rejection_hint)
@@ -162,9 +163,11 @@ def _exhausted(error, retry_number):
 
 
 def _is_retryable_transport(exc):
-    # A TLS failure or a malformed URL will not heal by asking again.
+    # A TLS failure, a malformed URL or an unknown host name will not heal by asking again.
     if isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.InvalidURL,
                         requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
+        return False
+    if _is_name_resolution_failure(_root_cause_text(exc)):
         return False
     return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                             requests.exceptions.ChunkedEncodingError))
@@ -185,7 +188,13 @@ def describe_transport_error(exc):
     return '%s: %s' % (type(exc).__name__, _root_cause(exc))
 
 
-def _root_cause(exc):
+def _is_name_resolution_failure(text):
+    return any(marker in text for marker in (
+        'Name or service not known', 'nodename nor servname', 'Temporary failure in name resolution',
+        'No address associated with hostname', 'Failed to resolve'))
+
+
+def _root_cause_text(exc):
     cause = exc
     seen = set()
     while True:
@@ -194,12 +203,16 @@ def _root_cause(exc):
             break
         seen.add(id(inner))
         cause = inner
-    text = ' '.join(str(cause).split())
-    if 'Name or service not known' in text or 'nodename nor servname' in text or 'Temporary failure in name resolution' in text:
+    return ' '.join(str(cause).split()) or type(cause).__name__
+
+
+def _root_cause(exc):
+    text = _root_cause_text(exc)
+    if _is_name_resolution_failure(text):
         return 'host name could not be resolved (%s)' % text
     if 'Connection refused' in text:
         return 'connection refused (%s)' % text
-    return text or type(cause).__name__
+    return text
 
 
 def _decode_json(response, action):

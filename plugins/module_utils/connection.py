@@ -198,7 +198,8 @@ class Connection:
             return StaticTokenAuth(values['auth_token'])
         cache = TokenCache(default_cache_dir(), warn=warn) if values.get('token_cache', True) else None
         return PasswordAuth(self.client, self.settings.iam_endpoint, values['username'], values['password'],
-                            values['domain_name'], project_name=self._project_name(),
+                            values['domain_name'],
+                            project_name=None if values.get('project_id') else self._project_name(),
                             project_id=values.get('project_id'), cache=cache)
 
     def _project_name(self):
