@@ -100,6 +100,12 @@ options:
         with capped, jittered exponential backoff that honours C(Retry-After). V(0) disables retries.
     type: int
     default: 4
+  max_concurrent_requests:
+    description:
+      - How many page requests may be in flight at once when every page of a list is fetched
+        (the first page always comes alone, since it tells how many there are). From V(1) to V(32).
+    type: int
+    default: 8
   token_cache:
     description:
       - Keep IAM tokens from password authentication between module runs, so that repeated runs ask IAM once

@@ -88,8 +88,13 @@ class ApiClient:
     ``rejection_hint``, what to tell the user when it was not.
     """
 
-    def __init__(self, timeout=30, validate_certs=True, ca_cert=None, retry_policy=None, sleep=time.sleep):
+    def __init__(self, timeout=30, validate_certs=True, ca_cert=None, retry_policy=None, sleep=time.sleep,
+                 pool_size=10):
         self.session = requests.Session()
+        # Concurrent page requests each need a pooled connection to reuse.
+        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=max(10, pool_size))
+        self.session.mount('https://', adapter)
+        self.session.mount('http://', adapter)
         self.session.headers['User-Agent'] = USER_AGENT
         # Passed with every request: a Session-level verify loses to REQUESTS_CA_BUNDLE /
         # CURL_CA_BUNDLE in the environment (psf/requests#3829), which would ignore ca_cert.

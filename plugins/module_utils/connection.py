@@ -23,6 +23,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPo
 from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import TokenCache, default_cache_dir
 
 DEFAULT_CLOUD_DOMAIN = 'otc.t-systems.com'
+MAX_CONCURRENT_REQUESTS = 32
 
 # Option -> environment variables, first one set wins; an explicit option wins over all.
 ENVIRONMENT = {
@@ -72,6 +73,7 @@ def connection_argument_spec():
         timeout=dict(type='int', default=30),
         max_retries=dict(type='int', default=4),
         token_cache=dict(type='bool', default=True),
+        max_concurrent_requests=dict(type='int', default=8),
     )
 
 
@@ -151,6 +153,10 @@ class ConnectionSettings:
             raise ConfigurationError('timeout must be at least 1 second, got %s' % self.values['timeout'])
         if self.values.get('max_retries') is not None and self.values['max_retries'] < 0:
             raise ConfigurationError('max_retries must be 0 or more, got %s' % self.values['max_retries'])
+        concurrency = self.values.get('max_concurrent_requests')
+        if concurrency is not None and not 1 <= concurrency <= MAX_CONCURRENT_REQUESTS:
+            raise ConfigurationError('max_concurrent_requests must be between 1 and %d, got %s'
+                                     % (MAX_CONCURRENT_REQUESTS, concurrency))
 
     def secrets(self):
         """Secret values, including those read from the environment, for ``no_log_values``."""
@@ -180,11 +186,13 @@ class Connection:
     def __init__(self, settings, warn=None, deadline=None):
         self.settings = settings
         values = settings.values
+        self.max_concurrent_requests = values.get('max_concurrent_requests') or 1
         self.client = ApiClient(
             timeout=values.get('timeout') or 30,
             validate_certs=values.get('validate_certs', True),
             ca_cert=values.get('ca_cert'),
             retry_policy=RetryPolicy(max_retries=values.get('max_retries', 4), deadline=deadline),
+            pool_size=self.max_concurrent_requests,
         )
         self.auth = self._build_auth(warn)
         self.client.auth = self.auth

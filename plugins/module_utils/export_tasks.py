@@ -59,7 +59,8 @@ class ExportTaskApi:
 
     def list_all(self, limit=MAX_PAGE_SIZE):
         """Every task: (tasks, total_count)."""
-        return fetch_all_pages(self._fetch, EXPORT_TASK_LIST, limit)
+        return fetch_all_pages(self._fetch, EXPORT_TASK_LIST, limit,
+                               workers=self._connection.max_concurrent_requests)
 
     def get(self, task_id):
         connection = self._connection

@@ -98,7 +98,9 @@ def test_missing_region_is_named_when_an_endpoint_is_needed():
 
 
 @pytest.mark.parametrize('option,value,message', [('timeout', 0, 'timeout must be at least 1'),
-                                                  ('max_retries', -1, 'max_retries must be 0 or more')])
+                                                  ('max_retries', -1, 'max_retries must be 0 or more'),
+                                                  ('max_concurrent_requests', 0, 'between 1 and 32, got 0'),
+                                                  ('max_concurrent_requests', 33, 'between 1 and 32, got 33')])
 def test_numbers_out_of_range(option, value, message):
     with pytest.raises(ConfigurationError, match=message):
         ConnectionSettings(params(auth_token='t', **{option: value}), environ={})
