@@ -28,6 +28,9 @@ TLS_HANDSHAKE_TIMEOUT_SECONDS = 10.0
 class EmulatorHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ModelArtsEmulator/1.0"
+    # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and
+    # delayed ACKs hold the body ~40 ms on a kept-alive connection, which real gateways do not.
+    disable_nagle_algorithm = True
 
     def do_GET(self):
         self._dispatch()
