@@ -183,19 +183,68 @@ def list_projects(emulator, request, params):
 
 # --- ModelArts ---
 
+def _bool_query(request, name):
+    """A true/false query parameter, None when absent, or 400 naming the parameter."""
+    values = request.query.get(name)
+    if values is None:
+        return None
+    if len(values) != 1 or values[0] not in ("true", "false"):
+        raise ApiError(400, INVALID_PARAMETER,
+                       "Invalid request. Parameter '%s' must be true or false, got %r." % (name, values[-1]))
+    return values[0] == "true"
+
+
+def _enum_query(request, name, allowed):
+    value = _int_query(request, name, None, min(allowed), max(allowed))
+    if value is not None and value not in allowed:
+        raise ApiError(400, INVALID_PARAMETER, "Invalid request. Parameter '%s' must be one of %s, got %r."
+                       % (name, ", ".join(str(a) for a in allowed), value))
+    return value
+
+
+def _running_task_detection(request):
+    """check_running_task and running_task_type: None (do not detect) or the type to detect (None = any)."""
+    running_task_type = _enum_query(request, "running_task_type", seed.RUNNING_TASK_TYPES)
+    if not _bool_query(request, "check_running_task"):
+        return False, None
+    return True, running_task_type
+
+
+def _render_dataset(emulator, dataset, detect, running_task_type):
+    body = copy.deepcopy(dataset.fields)
+    if detect:
+        # Export tasks are the only tasks the emulator has: type 2 ("export") or any type finds them.
+        running = [] if running_task_type not in (None, seed.RUNNING_TASK_TYPE_EXPORT) \
+            else dataset.running_task_ids(emulator.store.now())
+        body.update(exist_running_task=bool(running), running_tasks_id=running)
+    return body
+
+
 def list_datasets(emulator, request, params):
     authenticate(emulator, request, params["project_id"])
     limit = _int_query(request, "limit", 10, 1, 100)
-    offset = _int_query(request, "offset", 0, 0)
+    offset = _int_query(request, "offset", 0, 0)  # a page index ("start page"), like the export-task list
     search = request.query.get("search_content", [None])[-1]
-    datasets = emulator.store.list_datasets(params["project_id"], search)
+    dataset_type = _enum_query(request, "dataset_type", seed.DATASET_TYPES)
+    support_export = _bool_query(request, "support_export")
+    workspace_id = request.query.get("workspace_id", [None])[-1]
+    detect, running_task_type = _running_task_detection(request)
+    datasets = [d for d in emulator.store.list_datasets(params["project_id"], search)
+                if (dataset_type is None or d.fields["dataset_type"] == dataset_type)
+                and (not support_export or d.fields["dataset_type"] in seed.EXPORTABLE_DATASET_TYPES)
+                and (workspace_id is None or d.fields["workspace_id"] == workspace_id)]
     page = datasets[offset * limit:(offset + 1) * limit]
-    return 200, {"total_number": len(datasets), "datasets": [copy.deepcopy(d.fields) for d in page]}
+    with emulator.store.lock:
+        rendered = [_render_dataset(emulator, d, detect, running_task_type) for d in page]
+    return 200, {"total_number": len(datasets), "datasets": rendered}
 
 
 def show_dataset(emulator, request, params):
     authenticate(emulator, request, params["project_id"])
-    return 200, copy.deepcopy(_require_dataset(emulator, params).fields)
+    detect, running_task_type = _running_task_detection(request)
+    dataset = _require_dataset(emulator, params)
+    with emulator.store.lock:
+        return 200, _render_dataset(emulator, dataset, detect, running_task_type)
 
 
 def list_export_tasks(emulator, request, params):

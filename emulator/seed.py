@@ -38,6 +38,16 @@ DATASET_EMPTY_NAME = "dataset-empty"
 DATASET_EMPTY_ID = "datasetEmptyxxxxxxxx"
 DATASET_RUNNING_NAME = "dataset-running"
 DATASET_RUNNING_ID = "datasetRunningxxxxxx"
+DATASET_DETECTION_NAME = "dataset-detection"
+DATASET_DETECTION_ID = "datasetDetectionxxxx"
+# An export of dataset-detection that has been RUNNING (a snapshot, it never moves) this long.
+DETECTION_STUCK_TASK_ID = "detectionStuck00003"
+DETECTION_STUCK_AGE_MS = 3 * 3600 * 1000
+# Dataset types of querying_the_dataset_list.rst; support_export=true keeps the exportable ones.
+DATASET_TYPES = (0, 1, 3, 100, 101, 102, 200, 201, 202, 400, 600, 900)
+EXPORTABLE_DATASET_TYPES = (0, 1, 900)
+RUNNING_TASK_TYPES = (0, 1, 2, 3, 4, 5, 6, 7)
+RUNNING_TASK_TYPE_EXPORT = 2
 # Both tasks of dataset-running are RUNNING when the server starts and reach their outcome
 # this many seconds later, so a client's wait loop can be tested without creating tasks.
 DATASET_RUNNING_FINISH_SECONDS = 4.0
@@ -153,14 +163,42 @@ def generate_tasks(n, seed=250):
     return tasks
 
 
-def dataset_record(dataset_id, dataset_name, create_time_ms, description=""):
+def detection_tasks(now_ms):
+    """The three tasks of dataset-detection, relative to ``now_ms``: failed, stuck RUNNING, successful."""
+    def task(task_id, age_ms, status, progress, **extra):
+        fields = {
+            "task_id": task_id,
+            "path": "/emulator-obs/detection/%s/" % task_id,
+            "export_type": 2,
+            "version_format": "Default",
+            "export_format": 1,
+            "export_params": {"sample_state": "", "export_dest": "DIR", "clear_hard_property": True},
+            "status": status,
+            "progress": progress,
+            "total_sample_count": 400,
+            "finished_sample_count": int(400 * progress / 100),
+            "create_time": now_ms - age_ms,
+            "update_time": now_ms - age_ms + 60000,
+        }
+        fields.update(extra)
+        return fields
+
+    return [
+        task("detectionFailed0001", 5 * 3600 * 1000, "FAILED", 12.5,
+             error_code="ModelArts.4312", error_msg="OBS path does not exist"),
+        task("detectionOk00000002", 4 * 3600 * 1000, "SUCCESSED", 100.0),
+        task(DETECTION_STUCK_TASK_ID, DETECTION_STUCK_AGE_MS, "RUNNING", 37.5),
+    ]
+
+
+def dataset_record(dataset_id, dataset_name, create_time_ms, description="", dataset_type=0):
     """Return the static fields of a dataset, shaped like the documented detail response."""
     work_path = "/emulator-obs/%s/output/" % dataset_name
     inner = "%s%s-%s/" % (work_path, dataset_name, dataset_id)
     return {
         "dataset_id": dataset_id,
         "dataset_name": dataset_name,
-        "dataset_type": 0,
+        "dataset_type": dataset_type,
         "data_format": "Default",
         "next_version_num": 1,
         "status": 1,

@@ -108,6 +108,10 @@ class Dataset(object):
         matching = [t for t in self.tasks if export_type is None or t.export_type == export_type]
         return sorted(matching, key=lambda t: (t.create_time, t.sequence), reverse=True)
 
+    def running_task_ids(self, now):
+        """IDs of the tasks not yet finished at ``now`` (INIT or RUNNING), newest first."""
+        return [t.task_id for t in self.tasks_newest_first() if t.render(now)["status"] in ("INIT", "RUNNING")]
+
     def find_task(self, task_id):
         for task in self.tasks:
             if task.task_id == task_id:
@@ -161,6 +165,11 @@ class Store(object):
         running = self._add_dataset(project, seed.dataset_record(
             seed.DATASET_RUNNING_ID, seed.DATASET_RUNNING_NAME, base_ms + 2000,
             "Tasks finishing %g s after start" % seed.DATASET_RUNNING_FINISH_SECONDS))
+        detection = self._add_dataset(project, seed.dataset_record(
+            seed.DATASET_DETECTION_ID, seed.DATASET_DETECTION_NAME, base_ms + 3000,
+            "Object detection: a failed, a stuck and a successful export", dataset_type=1))
+        for fields in seed.detection_tasks(now_ms(now)):
+            detection.add_task(fields)
         finish = now + seed.DATASET_RUNNING_FINISH_SECONDS
         running.add_task(self._task_fields(seed.RUNNING_SUCCESS_TASK_ID, "/emulator-obs/running/ok/", now - 2),
                          Timeline(now - 1, finish))

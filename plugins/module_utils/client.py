@@ -12,6 +12,11 @@ import json
 import time
 
 try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover - Python 2 is not a supported target
+    from urllib import quote  # type: ignore
+
+try:
     import requests
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -51,6 +56,11 @@ def build_url(base, path, query=None):
     url = base.rstrip('/') + path
     pairs = [(key, str(value)) for key, value in (query or {}).items() if value is not None]
     return url + ('?' + encode_query(pairs) if pairs else '')
+
+
+def path_segment(value):
+    """An id as one URL path segment: a ``/`` or ``?`` in it cannot change the request."""
+    return quote(str(value), safe='')
 
 
 def _error_fields(body):

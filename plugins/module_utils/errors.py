@@ -28,6 +28,10 @@ class IncompleteResultError(ModelArtsError):
     """Paging could not establish that every task was collected exactly once."""
 
 
+class DatasetNameError(ModelArtsError):
+    """A dataset name that names no dataset, or more than one."""
+
+
 class WaitTimeoutError(ModelArtsError):
     """Tasks still not terminal when ``wait_timeout`` ran out."""
 

@@ -7,11 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-try:
-    from urllib.parse import quote
-except ImportError:  # pragma: no cover - Python 2 is not a supported target
-    from urllib import quote  # type: ignore
-
+from ansible_collections.mlops.cloud.plugins.module_utils.client import path_segment
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import (
     ListShape,
@@ -26,11 +22,6 @@ EXPORT_TYPES = (0, 1, 2, 3)
 MAX_PAGE_SIZE = 100
 
 EXPORT_TASK_LIST = ListShape('export task list', 'export_tasks', 'total_count', 'task_id')
-
-
-def path_segment(value):
-    """An id as one URL path segment: a ``/`` or ``?`` in it cannot change the request."""
-    return quote(str(value), safe='')
 
 
 def _tasks_path(project_id, dataset_id):

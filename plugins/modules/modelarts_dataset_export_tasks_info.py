@@ -26,8 +26,15 @@ options:
   dataset_id:
     description:
       - ID of the dataset whose export tasks to return.
+      - Give O(dataset_id) or O(dataset_name).
     type: str
-    required: true
+  dataset_name:
+    description:
+      - Name of the dataset whose export tasks to return, instead of O(dataset_id).
+      - Resolved to an ID through the dataset list API (a fuzzy search, then an exact match on the name)
+        before the tasks are listed. The module fails when no dataset has this name, or when several do
+        (naming their IDs, so that one can be given as O(dataset_id)).
+    type: str
   task_id:
     description:
       - Return just this export task, as a one-element list.
@@ -77,6 +84,13 @@ EXAMPLES = r'''
   delegate_to: localhost
   register: exports
 
+- name: The same, naming the dataset instead of giving its ID
+  mlops.cloud.modelarts_dataset_export_tasks_info:
+    region: eu-de
+    dataset_name: dataset-example
+  delegate_to: localhost
+  register: exports
+
 - name: Only failed tasks, with AK/SK authentication on Huawei Cloud
   mlops.cloud.modelarts_dataset_export_tasks_info:
     access_key: "{{ hw_access_key }}"
@@ -102,14 +116,16 @@ EXAMPLES = r'''
   failed_when: >-
     export is failed or export.status_counts.FAILED > 0
 
-- name: Gate on every running export of a dataset
+- name: Gate on every running export of a dataset, found by name; fail with the first task's error message
   mlops.cloud.modelarts_dataset_export_tasks_info:
     region: eu-de
-    dataset_id: WxCREuCkBSAlQr9xrde
+    dataset_name: dataset-example
     status: [INIT, RUNNING]
     wait: true
   delegate_to: localhost
   register: running_exports
+  failed_when: >-
+    running_exports is failed or running_exports.status_counts.FAILED > 0
 
 - name: Audit - where did the successful exports write to?
   ansible.builtin.debug:
@@ -193,6 +209,12 @@ export_tasks:
       description: Error message of a failed task.
       type: str
       sample: OBS path is not accessible.
+dataset_id:
+  description:
+    - ID of the dataset, as given in O(dataset_id) or resolved from O(dataset_name).
+  returned: always
+  type: str
+  sample: WxCREuCkBSAlQr9xrde
 total_count:
   description:
     - The API's own count of the tasks matching the server-side query (dataset and O(export_type)),
@@ -208,6 +230,7 @@ status_counts:
   sample: {"INIT": 0, "RUNNING": 1, "SUCCESSED": 12, "FAILED": 0}
 '''
 
+from ansible_collections.mlops.cloud.plugins.module_utils.datasets import resolve_dataset_id
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import WaitTimeoutError
 from ansible_collections.mlops.cloud.plugins.module_utils.export_tasks import (
     EXPORT_TASK_STATES,
@@ -232,7 +255,8 @@ POLL_ONE_BY_ONE_MAX = 5
 
 def argument_spec():
     spec = dict(
-        dataset_id=dict(type='str', required=True),
+        dataset_id=dict(type='str'),
+        dataset_name=dict(type='str'),
         task_id=dict(type='str'),
         export_type=dict(type='int', choices=list(EXPORT_TYPES)),
         limit=dict(type='int', default=MAX_PAGE_SIZE),
@@ -245,8 +269,9 @@ def argument_spec():
 
 def validate(params):
     """A message naming the bad option and what is allowed, or None. Runs before any request."""
-    if not params['dataset_id'].strip():
-        return 'dataset_id must not be empty'
+    for option in ('dataset_id', 'dataset_name'):
+        if params[option] is not None and not params[option].strip():
+            return '%s must not be empty' % option
     if params['task_id'] is not None and not params['task_id'].strip():
         return 'task_id must not be empty'
     if not 1 <= params['limit'] <= MAX_PAGE_SIZE:
@@ -289,7 +314,9 @@ class ExportTaskFacts:
 
 def main():
     module = ModelArtsModule(argument_spec=argument_spec(), supports_check_mode=True,
-                             mutually_exclusive=[('task_id', 'offset'), ('task_id', 'export_type')])
+                             mutually_exclusive=[('dataset_id', 'dataset_name'), ('task_id', 'offset'),
+                                                 ('task_id', 'export_type')],
+                             required_one_of=[('dataset_id', 'dataset_name')])
     params = module.params
     problem = validate(params)
     if problem:
@@ -298,7 +325,8 @@ def main():
     def gather():
         deadline = module.started + params['wait_timeout'] if params['wait'] else None
         connection = module.connect(deadline=deadline)
-        facts = ExportTaskFacts(ExportTaskApi(connection, params['dataset_id'], params['export_type']), params)
+        dataset_id = params['dataset_id'] or resolve_dataset_id(connection, params['dataset_name'])
+        facts = ExportTaskFacts(ExportTaskApi(connection, dataset_id, params['export_type']), params)
         tasks, total_count = facts.fetch()
         tasks = facts.select(tasks)
         if params['wait']:
@@ -309,8 +337,9 @@ def main():
             if not finished:
                 raise WaitTimeoutError(
                     'Timed out after %ss waiting for export tasks of dataset %s to finish; still unfinished: %s'
-                    % (params['wait_timeout'], params['dataset_id'], describe_unfinished(tasks)), tasks)
-        return dict(export_tasks=tasks, total_count=total_count, status_counts=count_by_status(tasks))
+                    % (params['wait_timeout'], dataset_id, describe_unfinished(tasks)), tasks)
+        return dict(dataset_id=dataset_id, export_tasks=tasks, total_count=total_count,
+                    status_counts=count_by_status(tasks))
 
     module.run(gather)
 

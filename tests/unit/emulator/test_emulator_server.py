@@ -191,6 +191,36 @@ def test_dataset_list_and_detail(base_url):
     assert empty == {"total_count": 0, "export_tasks": []}
 
 
+def test_dataset_list_pages_by_page_index_and_filters(base_url):
+    token = get_token(base_url)
+    path = "/v2/%s/datasets" % EU_DE
+    everything = token_get(base_url, path, token).json()
+    assert everything["total_number"] == 5
+    second = token_get(base_url, path, token, {"limit": 2, "offset": 1}).json()
+    assert second["datasets"] == everything["datasets"][2:4]
+    detection = token_get(base_url, path, token, {"dataset_type": 1}).json()
+    assert [d["dataset_id"] for d in detection["datasets"]] == [seed.DATASET_DETECTION_ID]
+    assert token_get(base_url, path, token, {"support_export": "true"}).json()["total_number"] == 5
+    assert token_get(base_url, path, token, {"workspace_id": "elsewhere"}).json()["total_number"] == 0
+    assert_error(token_get(base_url, path, token, {"dataset_type": 2}), 400, "ModelArts.4200")
+    assert_error(token_get(base_url, path, token, {"support_export": "yes"}), 400, "ModelArts.4200")
+
+
+def test_running_tasks_are_detected_only_when_asked(base_url):
+    token = get_token(base_url)
+    detail_path = "/v2/%s/datasets/%s" % (EU_DE, seed.DATASET_DETECTION_ID)
+    assert token_get(base_url, detail_path, token).json()["exist_running_task"] is False
+    detected = token_get(base_url, detail_path, token, {"check_running_task": "true"}).json()
+    assert detected["exist_running_task"] is True
+    assert detected["running_tasks_id"] == [seed.DETECTION_STUCK_TASK_ID]
+    labeling = token_get(base_url, detail_path, token, {"check_running_task": "true", "running_task_type": 0}).json()
+    assert labeling["running_tasks_id"] == []
+    listing = token_get(base_url, "/v2/%s/datasets" % EU_DE, token, {"check_running_task": "true"}).json()
+    running = dict((d["dataset_name"], d["exist_running_task"]) for d in listing["datasets"])
+    assert running == {seed.DATASET_EXAMPLE_NAME: False, seed.DATASET_250_NAME: True, seed.DATASET_EMPTY_NAME: False,
+                       seed.DATASET_RUNNING_NAME: True, seed.DATASET_DETECTION_NAME: True}
+
+
 def test_seeded_running_dataset_is_running_at_start(base_url):
     tasks = token_get(base_url, TASKS_PATH % seed.DATASET_RUNNING_ID, get_token(base_url)).json()["export_tasks"]
     assert {task["task_id"] for task in tasks} == {seed.RUNNING_SUCCESS_TASK_ID, seed.RUNNING_FAILURE_TASK_ID}

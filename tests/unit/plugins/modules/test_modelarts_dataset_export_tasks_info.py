@@ -25,6 +25,7 @@ def params(**overrides):
     ({'limit': 101}, 'limit must be between 1 and 100, got 101'),
     ({'offset': -1}, 'offset must be 0 or more'),
     ({'dataset_id': '  '}, 'dataset_id must not be empty'),
+    ({'dataset_id': None, 'dataset_name': ' '}, 'dataset_name must not be empty'),
     ({'task_id': ''}, 'task_id must not be empty'),
     ({'wait_timeout': 0}, 'wait_timeout must be at least 1'),
     ({'wait_sleep': 0}, 'wait_sleep must be at least 1'),

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Print an IAM token from the emulator, for the raw-token cases of the secrets check."""
+"""Print an IAM token from the emulator (password, project eu-de), for the raw-token (auth_token) cases."""
 
 from __future__ import absolute_import, division, print_function
 

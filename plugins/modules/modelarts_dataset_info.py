@@ -1,0 +1,296 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.cloud maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: modelarts_dataset_info
+short_description: Gather facts about ModelArts datasets
+version_added: 1.0.0
+description:
+  - Lists the datasets of a project in ModelArts on Open Telekom Cloud or Huawei Cloud, or returns one dataset.
+  - By default every page is fetched and the result holds every dataset exactly once, in the API's order
+    (newest first). A list that cannot be shown to be complete makes the module fail instead.
+  - With O(dataset_id), the dataset's details are returned, as a one-element list.
+  - Changes nothing. Runs the same in check mode.
+author:
+  - mlops.cloud maintainers (@mlops-cloud)
+options:
+  dataset_id:
+    description:
+      - Return just this dataset (the dataset details API), as a one-element list.
+      - Cannot be combined with the options that select from the list (O(dataset_name), O(search_content),
+        O(dataset_type), O(support_export), O(workspace_id), O(offset)).
+    type: str
+  dataset_name:
+    description:
+      - Keep only the datasets named exactly this. The API is asked for names containing it (O(search_content)),
+        and the module keeps the exact matches; RV(total_count) is the API's count before that.
+      - Names are not unique in a project, so more than one dataset may be returned.
+    type: str
+  search_content:
+    description:
+      - Server-side fuzzy search, for the datasets whose name contains this text.
+    type: str
+  dataset_type:
+    description:
+      - Server-side filter on the dataset type.
+      - V(0) image classification, V(1) object detection, V(3) image segmentation, V(100) text classification,
+        V(101) named entity recognition, V(102) text triplet, V(200) sound classification, V(201) speech content,
+        V(202) speech paragraph labeling, V(400) table, V(600) video labeling, V(900) custom format.
+    type: int
+    choices: [0, 1, 3, 100, 101, 102, 200, 201, 202, 400, 600, 900]
+  support_export:
+    description:
+      - Server-side filter. V(true) returns only the datasets that can be exported
+        (image classification, object detection and custom format).
+    type: bool
+  workspace_id:
+    description:
+      - Server-side filter on the workspace. The API's default workspace is V(0).
+    type: str
+  check_running_task:
+    description:
+      - Ask the API to detect the tasks running in each dataset (initialization included),
+        shown in RV(datasets[].exist_running_task) and RV(datasets[].running_tasks_id).
+    type: bool
+  running_task_type:
+    description:
+      - With O(check_running_task), the kind of running task to detect.
+      - V(0) auto labeling, V(1) pre-labeling, V(2) export, V(3) version switch, V(4) manifest file export,
+        V(5) manifest file import, V(6) version publishing, V(7) auto grouping.
+    type: int
+    choices: [0, 1, 2, 3, 4, 5, 6, 7]
+  limit:
+    description:
+      - Page size sent to the API, from V(1) to V(100).
+      - When O(offset) is not set every page is fetched anyway; a smaller page size only means more requests.
+    type: int
+    default: 100
+  offset:
+    description:
+      - Page index (the API's start page, counted from V(0)). When set, exactly that page is returned.
+      - When not set, every page is returned.
+    type: int
+extends_documentation_fragment:
+  - mlops.cloud.connection
+attributes:
+  check_mode:
+    support: full
+    description: The module never changes anything.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+'''
+
+EXAMPLES = r'''
+- name: Every dataset of the project (password authentication from OS_* variables)
+  mlops.cloud.modelarts_dataset_info:
+    region: eu-de
+  delegate_to: localhost
+  register: all_datasets
+
+- name: The datasets named exactly dataset-example
+  mlops.cloud.modelarts_dataset_info:
+    region: eu-de
+    dataset_name: dataset-example
+  delegate_to: localhost
+  register: named
+
+- name: One dataset by ID, with its running export tasks detected
+  mlops.cloud.modelarts_dataset_info:
+    region: eu-de
+    dataset_id: WxCREuCkBSAlQr9xrde
+    check_running_task: true
+    running_task_type: 2
+  delegate_to: localhost
+  register: one
+
+- name: Audit - exportable object detection datasets that have a task running
+  mlops.cloud.modelarts_dataset_info:
+    region: eu-de
+    dataset_type: 1
+    support_export: true
+    check_running_task: true
+  delegate_to: localhost
+  register: detection
+
+- name: Their names
+  ansible.builtin.debug:
+    msg: "{{ detection.datasets | selectattr('exist_running_task') | map(attribute='dataset_name') | list }}"
+
+- name: One page of 10 datasets (the second page)
+  mlops.cloud.modelarts_dataset_info:
+    region: eu-de
+    limit: 10
+    offset: 1
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+datasets:
+  description:
+    - The datasets, exactly as the API returns them, in the API's order, each dataset once.
+    - Fields the API adds later are passed through unchanged.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    dataset_id:
+      description: ID of the dataset.
+      type: str
+      sample: WxCREuCkBSAlQr9xrde
+    dataset_name:
+      description: Name of the dataset.
+      type: str
+      sample: dataset-example
+    dataset_type:
+      description: Dataset type, see O(dataset_type).
+      type: int
+      sample: 0
+    status:
+      description: Dataset status. V(0) creating, V(1) normal, V(2) deleting, V(3) deleted, V(4) abnormal, V(5) synchronizing,
+        V(6) releasing, V(7) version switching, V(8) importing.
+      type: int
+      sample: 1
+    description:
+      description: Description of the dataset.
+      type: str
+      sample: Images of animals
+    data_sources:
+      description: Where the dataset's data comes from.
+      type: list
+      elements: dict
+      sample: [{"data_type": 0, "data_path": "/test-obs/classify/input/animals/"}]
+    work_path:
+      description: Output directory of the dataset (OBS).
+      type: str
+      sample: /test-obs/classify/output/
+    create_time:
+      description: Creation time, milliseconds since the epoch.
+      type: int
+      sample: 1605690595404
+    update_time:
+      description: Last update time, milliseconds since the epoch.
+      type: int
+      sample: 1605690595404
+    total_sample_count:
+      description: Number of samples.
+      type: int
+      sample: 10
+    annotated_sample_count:
+      description: Number of labeled samples.
+      type: int
+      sample: 10
+    current_version_id:
+      description: ID of the current version.
+      type: str
+      sample: 54IXbeJhfttGpL46lbv
+    workspace_id:
+      description: Workspace of the dataset.
+      type: str
+      sample: "0"
+    exist_running_task:
+      description: Whether a task is running in the dataset; meaningful with O(check_running_task=true).
+      type: bool
+      sample: false
+    running_tasks_id:
+      description: IDs of the running tasks; filled with O(check_running_task=true).
+      type: list
+      elements: str
+      sample: []
+total_count:
+  description:
+    - The API's own count of the datasets matching the server-side query, before the O(dataset_name) match.
+      With O(dataset_id), V(1).
+  returned: always
+  type: int
+  sample: 4
+'''
+
+from ansible_collections.mlops.cloud.plugins.module_utils.datasets import (
+    DATASET_TYPES,
+    LIST_FILTERS,
+    MAX_PAGE_SIZE,
+    RUNNING_TASK_TYPES,
+    DatasetApi,
+    exactly_named,
+)
+from ansible_collections.mlops.cloud.plugins.module_utils.module import ModelArtsModule
+
+# Options that select from the list, meaningless for one dataset by ID.
+LIST_ONLY_OPTIONS = ('dataset_name', 'search_content', 'dataset_type', 'support_export', 'workspace_id', 'offset')
+
+
+def argument_spec():
+    return dict(
+        dataset_id=dict(type='str'),
+        dataset_name=dict(type='str'),
+        search_content=dict(type='str'),
+        dataset_type=dict(type='int', choices=list(DATASET_TYPES)),
+        support_export=dict(type='bool'),
+        workspace_id=dict(type='str'),
+        check_running_task=dict(type='bool'),
+        running_task_type=dict(type='int', choices=list(RUNNING_TASK_TYPES)),
+        limit=dict(type='int', default=MAX_PAGE_SIZE),
+        offset=dict(type='int'),
+    )
+
+
+def validate(params):
+    """A message naming the bad option and what is allowed, or None. Runs before any request."""
+    for option in ('dataset_id', 'dataset_name', 'search_content', 'workspace_id'):
+        if params[option] is not None and not params[option].strip():
+            return '%s must not be empty' % option
+    if not 1 <= params['limit'] <= MAX_PAGE_SIZE:
+        return 'limit must be between 1 and %d, got %s' % (MAX_PAGE_SIZE, params['limit'])
+    if params['offset'] is not None and params['offset'] < 0:
+        return 'offset must be 0 or more (a page index), got %s' % params['offset']
+    return None
+
+
+def list_filters(params):
+    """The list API's query parameters; an exact name is searched for, then matched by the module."""
+    filters = dict((option, params[option]) for option in LIST_FILTERS)
+    if params['dataset_name'] is not None:
+        filters['search_content'] = params['dataset_name']
+    return filters
+
+
+def gather_datasets(api, params):
+    """(datasets, total_count) for the selection."""
+    if params['dataset_id']:
+        return [api.get(params['dataset_id'])], 1
+    if params['offset'] is not None:
+        datasets, total_count = api.list_page(params['offset'], params['limit'])
+    else:
+        datasets, total_count = api.list_all(params['limit'])
+    if params['dataset_name'] is not None:
+        datasets = exactly_named(datasets, params['dataset_name'])
+    return datasets, total_count
+
+
+def main():
+    module = ModelArtsModule(argument_spec=argument_spec(), supports_check_mode=True,
+                             mutually_exclusive=[('dataset_name', 'search_content')]
+                             + [('dataset_id', option) for option in LIST_ONLY_OPTIONS])
+    params = module.params
+    problem = validate(params)
+    if problem:
+        module.fail(problem)
+
+    def gather():
+        api = DatasetApi(module.connect(), list_filters(params))
+        datasets, total_count = gather_datasets(api, params)
+        return dict(datasets=datasets, total_count=total_count)
+
+    module.run(gather)
+
+
+if __name__ == '__main__':
+    main()
