@@ -11,6 +11,27 @@ class ModuleDocFragment(object):
 
     DOCUMENTATION = r'''
 options:
+  cloud:
+    description:
+      - Name of a cloud profile in C(clouds.yaml), as used by C(openstack.cloud), C(opentelekomcloud.cloud)
+        and the C(openstack) CLI. Credentials, region, project and endpoints are read from it.
+      - The file is the first that exists of E(OS_CLIENT_CONFIG_FILE), C(./clouds.yaml) (in the directory the module
+        runs in; with a local connection, the playbook's directory),
+        C($XDG_CONFIG_HOME/openstack/clouds.yaml), C(~/.config/openstack/clouds.yaml) and
+        C(/etc/openstack/clouds.yaml) (C(.yml) is accepted too); C(secure.yaml) in the same places
+        (or E(OS_CLIENT_SECURE_FILE)) is merged over it.
+      - "Profile keys used: C(auth.auth_url) (O(iam_endpoint); C(/v3) is added when the URL has no path),
+        C(auth.username), C(auth.password), C(auth.user_domain_name) or C(auth.domain_name), C(auth.project_name),
+        C(auth.project_id), C(auth.token), C(auth.ak) and C(auth.sk) (or C(access_key) and C(secret_key)),
+        C(auth.security_token), C(auth_type) (V(aksk), V(password), V(token)), C(region_name),
+        C(modelarts_endpoint_override), C(cacert), and C(cloud_domain). An AK/SK pair at the top level of
+        the profile (C(ak), C(sk), as opentelekomcloud.cloud writes it) is used when the profile has no other credentials."
+      - Precedence is option, then profile, then environment variable. Options set explicitly override the
+        profile's values; credentials for another method given as options replace the profile's credentials.
+        The environment fills only what the profile leaves unset, never credentials once the profile has them.
+      - A profile that does not exist is an error naming the files searched.
+      - Falls back to E(OS_CLOUD).
+    type: str
   access_key:
     description:
       - Access key ID (AK) for AK/SK authentication. Every request is signed with SDK-HMAC-SHA256.

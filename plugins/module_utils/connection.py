@@ -17,6 +17,7 @@ import os
 
 from ansible_collections.mlops.cloud.plugins.module_utils.auth import AkSkAuth, PasswordAuth, StaticTokenAuth
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient
+from ansible_collections.mlops.cloud.plugins.module_utils.clouds_yaml import load_profile
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import lookup_project_id
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
@@ -55,6 +56,7 @@ CREDENTIAL_OPTIONS = ('access_key', 'secret_key', 'security_token', 'username', 
 def connection_argument_spec():
     """The spec every module merges into its own (kept in step with doc fragment mlops.cloud.connection)."""
     return dict(
+        cloud=dict(type='str'),
         access_key=dict(type='str', no_log=False),
         secret_key=dict(type='str', no_log=True),
         security_token=dict(type='str', no_log=True),
@@ -84,17 +86,40 @@ def _env_value(option, environ):
     return None, None
 
 
-class ConnectionSettings:
-    """Resolved options: what the user set, else the environment, else defaults."""
+def _without_secrets(message, params):
+    for option in SECRET_OPTIONS:
+        value = params.get(option)
+        if value and value in message:
+            message = message.replace(value, '********')
+    return message
 
-    def __init__(self, params, environ=None):
+
+class ConnectionSettings:
+    """Resolved options: what the user set, else the ``clouds.yaml`` profile named by
+    ``cloud`` (or ``OS_CLOUD``), else the environment, else defaults.
+
+    With a profile, the environment still fills options the profile leaves unset, but
+    never credentials: the profile (or the options) chose the authentication method.
+    """
+
+    def __init__(self, params, environ=None, cwd=None):
         environ = os.environ if environ is None else environ
         self.values = dict(params)
         self.sources = {}
-        self.method = self._choose_method(params, environ)
+        self.profile = None
+        self._profile_secrets = []
+        cloud = params.get('cloud') or environ.get('OS_CLOUD')
+        if cloud:
+            try:
+                self.profile = load_profile(cloud, environ=environ, cwd=cwd)
+            except ConfigurationError as exc:
+                raise ConfigurationError(_without_secrets(str(exc), params))
+            self._profile_secrets = list(self.profile.secrets)
+            self._apply_profile(params)
+        self.method = self._choose_method(self.values, {} if self._profile_method() else environ)
         for option in ENVIRONMENT:
             if self.values.get(option) in (None, ''):
-                if option in CREDENTIAL_OPTIONS and not self._belongs_to_method(option):
+                if option in CREDENTIAL_OPTIONS and (not self._belongs_to_method(option) or self._profile_method()):
                     self.values[option] = None
                     continue
                 value, variable = _env_value(option, environ)
@@ -104,6 +129,24 @@ class ConnectionSettings:
         self._check_required()
         self._check_numbers()
 
+    def _profile_method(self):
+        return self.profile.method if self.profile is not None else None
+
+    def _apply_profile(self, params):
+        """Fill options the user did not set from the profile; explicit credentials win whole."""
+        explicit = self._choose_method(params, {}, required=False)
+        profile = self.profile
+        if explicit and profile.method and explicit != profile.method:
+            profile.method = None  # the options chose another method: none of the profile's credentials apply
+        for option, value in profile.values.items():
+            if option in CREDENTIAL_OPTIONS and profile.method is None:
+                continue
+            if self.values.get(option) in (None, ''):
+                self.values[option] = value
+                self.sources[option] = profile.describe()
+        if self.values.get('cloud') in (None, ''):
+            self.values['cloud'] = profile.name
+
     def _belongs_to_method(self, option):
         for method, _selectors, needed in AUTH_METHODS:
             if method == self.method:
@@ -111,7 +154,7 @@ class ConnectionSettings:
         return False
 
     @staticmethod
-    def _choose_method(params, environ):
+    def _choose_method(params, environ, required=True):
         explicit = [method for method, selectors, _needed in AUTH_METHODS
                     if any(params.get(option) for option in selectors)]
         if params.get('security_token') and 'AK/SK' not in explicit:
@@ -135,9 +178,11 @@ class ConnectionSettings:
                     '%s: %s' % (method, ', '.join(names)) for method, names in sorted(from_env.items())))
         if from_env:
             return list(from_env)[0]
+        if not required:
+            return None
         raise ConfigurationError(
             'No credentials: set access_key and secret_key, or username, password and domain_name, '
-            'or auth_token (or their OS_* / HW_* environment variables)')
+            'or auth_token (or their OS_* / HW_* environment variables), or name a clouds.yaml profile with cloud')
 
     def _check_required(self):
         for method, _selectors, needed in AUTH_METHODS:
@@ -160,7 +205,8 @@ class ConnectionSettings:
 
     def secrets(self):
         """Secret values, including those read from the environment, for ``no_log_values``."""
-        return [self.values[option] for option in SECRET_OPTIONS if self.values.get(option)]
+        values = [self.values[option] for option in SECRET_OPTIONS if self.values.get(option)]
+        return values + [value for value in self._profile_secrets if value not in values]
 
     def _endpoint_host(self, service, option):
         region = self.values.get('region')

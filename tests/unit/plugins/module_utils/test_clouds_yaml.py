@@ -1,0 +1,222 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``cloud`` option: clouds.yaml profiles, where they are searched, and how they mix with options."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from ansible_collections.mlops.cloud.plugins.module_utils.clouds_yaml import candidate_files, load_profile
+from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
+    ConnectionSettings,
+    connection_argument_spec,
+)
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
+
+OTC_PASSWORD = """
+clouds:
+  otc:
+    region_name: eu-de
+    auth:
+      auth_url: https://iam.eu-de.otc.t-systems.com:443/v3
+      username: alice
+      password: alice-secret
+      project_name: eu-de_project
+      user_domain_name: OTC-EU-DE-0001
+    interface: public
+    identity_api_version: 3
+    ak: OBS-AK
+    sk: obs-secret
+  aksk:
+    auth_type: aksk
+    region_name: eu-nl
+    auth:
+      auth_url: https://iam.eu-nl.otc.t-systems.com
+      project_id: 0123456789abcdef
+      ak: MY-AK
+      sk: my-secret
+      security_token: my-sts
+    modelarts_endpoint_override: https://modelarts.example.test/
+  token:
+    auth_type: token
+    regions: [ap-southeast-1]
+    cloud_domain: myhuaweicloud.com
+    auth:
+      token: tok-secret
+      project_name: ap-southeast-1
+  partial:
+    region_name: eu-de
+  both:
+    auth:
+      username: u
+      password: p
+      ak: a
+      sk: s
+"""
+
+
+def params(**overrides):
+    values = dict((name, spec.get('default')) for name, spec in connection_argument_spec().items())
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def clouds(tmp_path):
+    path = tmp_path / 'clouds.yaml'
+    path.write_text(OTC_PASSWORD)
+    return {'OS_CLIENT_CONFIG_FILE': str(path), 'HOME': str(tmp_path / 'home')}
+
+
+def settings(environ, tmp_path, **options):
+    return ConnectionSettings(params(**options), environ=environ, cwd=str(tmp_path / 'cwd'))
+
+
+def test_password_profile(clouds, tmp_path):
+    resolved = settings(clouds, tmp_path, cloud='otc')
+    assert resolved.method == 'password'
+    assert resolved.values['username'] == 'alice'
+    assert resolved.values['domain_name'] == 'OTC-EU-DE-0001'
+    assert resolved.values['project_name'] == 'eu-de_project'
+    assert resolved.values['region'] == 'eu-de'
+    assert resolved.iam_endpoint == 'https://iam.eu-de.otc.t-systems.com:443/v3'
+    assert resolved.values['access_key'] is None  # the top-level OBS pair is not used with a password
+    assert set(resolved.secrets()) == {'alice-secret', 'obs-secret'}
+    assert 'otc' in resolved.sources['username']
+
+
+def test_aksk_profile_with_endpoint_override_and_auth_url_without_version(clouds, tmp_path):
+    resolved = settings(clouds, tmp_path, cloud='aksk')
+    assert resolved.method == 'AK/SK'
+    assert (resolved.values['access_key'], resolved.values['secret_key']) == ('MY-AK', 'my-secret')
+    assert resolved.values['security_token'] == 'my-sts'
+    assert resolved.values['project_id'] == '0123456789abcdef'
+    assert resolved.iam_endpoint == 'https://iam.eu-nl.otc.t-systems.com/v3'
+    assert resolved.modelarts_endpoint == 'https://modelarts.example.test'
+    assert set(resolved.secrets()) == {'my-secret', 'my-sts'}
+
+
+def test_token_profile_with_regions_list_and_cloud_domain(clouds, tmp_path):
+    resolved = settings(clouds, tmp_path, cloud='token')
+    assert resolved.method == 'token'
+    assert resolved.modelarts_endpoint == 'https://modelarts.ap-southeast-1.myhuaweicloud.com'
+    assert resolved.secrets() == ['tok-secret']
+
+
+def test_os_cloud_names_the_profile(clouds, tmp_path):
+    environ = dict(clouds, OS_CLOUD='aksk')
+    assert settings(environ, tmp_path).method == 'AK/SK'
+
+
+def test_option_wins_over_os_cloud(clouds, tmp_path):
+    environ = dict(clouds, OS_CLOUD='aksk')
+    assert settings(environ, tmp_path, cloud='otc').method == 'password'
+
+
+def test_explicit_options_override_profile_values(clouds, tmp_path):
+    resolved = settings(clouds, tmp_path, cloud='otc', region='eu-nl', password='other', project_id='p1')
+    assert resolved.values['region'] == 'eu-nl'
+    assert resolved.values['password'] == 'other'
+    assert resolved.values['username'] == 'alice'
+    assert resolved.values['project_id'] == 'p1'
+    assert 'alice-secret' in resolved.secrets()  # still masked, though not used
+
+
+def test_explicit_credentials_of_another_method_replace_the_profiles(clouds, tmp_path):
+    resolved = settings(clouds, tmp_path, cloud='otc', auth_token='explicit')
+    assert resolved.method == 'token'
+    assert resolved.values['username'] is None and resolved.values['password'] is None
+    assert resolved.values['region'] == 'eu-de'
+
+
+def test_profile_beats_environment_credentials_and_environment_fills_the_rest(clouds, tmp_path):
+    environ = dict(clouds, OS_ACCESS_KEY='env-ak', OS_SECRET_KEY='env-sk', OS_REGION_NAME='env-region',
+                   OS_SECURITY_TOKEN='env-sts')
+    resolved = settings(environ, tmp_path, cloud='otc')
+    assert resolved.method == 'password'
+    assert resolved.values['region'] == 'eu-de'
+    assert resolved.values['access_key'] is None and resolved.values['security_token'] is None
+
+
+def test_profile_without_credentials_uses_the_environment(clouds, tmp_path):
+    environ = dict(clouds, OS_AUTH_TOKEN='env-token')
+    resolved = settings(environ, tmp_path, cloud='partial')
+    assert resolved.method == 'token'
+    assert resolved.values['region'] == 'eu-de'
+
+
+def test_profile_with_two_methods_needs_auth_type(clouds, tmp_path):
+    with pytest.raises(ConfigurationError, match="'both'.*more than one authentication method.*auth_type"):
+        settings(clouds, tmp_path, cloud='both')
+
+
+def test_missing_profile_names_the_file_and_the_profiles_there(clouds, tmp_path):
+    with pytest.raises(ConfigurationError) as info:
+        settings(clouds, tmp_path, cloud='nope')
+    message = str(info.value)
+    assert "Cloud 'nope' not found in %s" % clouds['OS_CLIENT_CONFIG_FILE'] in message
+    assert "'aksk', 'both', 'otc', 'partial', 'token'" in message
+    assert '\n' not in message
+
+
+def test_no_clouds_yaml_anywhere_names_every_path_searched(tmp_path):
+    environ = {'HOME': str(tmp_path / 'home'), 'XDG_CONFIG_HOME': str(tmp_path / 'xdg')}
+    with pytest.raises(ConfigurationError) as info:
+        settings(environ, tmp_path, cloud='otc')
+    message = str(info.value)
+    for path in (tmp_path / 'cwd' / 'clouds.yaml', tmp_path / 'xdg' / 'openstack' / 'clouds.yaml',
+                 tmp_path / 'home' / '.config' / 'openstack' / 'clouds.yml', '/etc/openstack/clouds.yaml'):
+        assert str(path) in message
+
+
+def test_missing_os_client_config_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigurationError, match='OS_CLIENT_CONFIG_FILE names .*missing.yaml'):
+        settings({'OS_CLIENT_CONFIG_FILE': str(tmp_path / 'missing.yaml')}, tmp_path, cloud='otc')
+
+
+def test_search_order_is_openstacksdks(tmp_path):
+    environ = {'OS_CLIENT_CONFIG_FILE': '/x/clouds.yaml', 'HOME': '/home/u'}
+    assert candidate_files('clouds', 'OS_CLIENT_CONFIG_FILE', environ, cwd='/cwd') == [
+        '/x/clouds.yaml', '/cwd/clouds.yaml', '/cwd/clouds.yml',
+        '/home/u/.config/openstack/clouds.yaml', '/home/u/.config/openstack/clouds.yml',
+        '/etc/openstack/clouds.yaml', '/etc/openstack/clouds.yml']
+
+
+def test_first_existing_file_wins_and_secure_yaml_is_merged(tmp_path):
+    cwd = tmp_path / 'cwd'
+    user = tmp_path / 'home' / '.config' / 'openstack'
+    os.makedirs(str(cwd))
+    os.makedirs(str(user))
+    (cwd / 'clouds.yml').write_text('clouds: {c: {region_name: from-cwd, auth: {username: u}}}\n')
+    (user / 'clouds.yaml').write_text('clouds: {c: {region_name: from-home}}\n')
+    (user / 'secure.yaml').write_text('clouds: {c: {auth: {password: hidden}}}\n')
+    profile = load_profile('c', environ={'HOME': str(tmp_path / 'home')}, cwd=str(cwd))
+    assert profile.values['region'] == 'from-cwd'
+    assert profile.values['password'] == 'hidden'
+    assert profile.method == 'password'
+    assert profile.secrets == ['hidden']
+    assert 'secure.yaml' in profile.path
+
+
+def test_invalid_yaml_is_reported_with_its_line(tmp_path):
+    path = tmp_path / 'clouds.yaml'
+    path.write_text('clouds:\n  a: [\n')
+    with pytest.raises(ConfigurationError, match='is not valid YAML at line'):
+        load_profile('a', environ={'OS_CLIENT_CONFIG_FILE': str(path)})
+
+
+def test_unknown_auth_type_is_refused(tmp_path):
+    path = tmp_path / 'clouds.yaml'
+    path.write_text('clouds: {a: {auth_type: v3oidcpassword, auth: {username: u}}}\n')
+    with pytest.raises(ConfigurationError, match="auth_type 'v3oidcpassword'.*aksk, password"):
+        load_profile('a', environ={'OS_CLIENT_CONFIG_FILE': str(path)})
+
+
+def test_a_secret_used_as_a_profile_name_is_not_echoed(tmp_path):
+    with pytest.raises(ConfigurationError) as info:
+        settings({'HOME': str(tmp_path)}, tmp_path, cloud='s3cr3t-value', password='s3cr3t-value', username='u')
+    assert 's3cr3t-value' not in str(info.value)
