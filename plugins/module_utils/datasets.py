@@ -10,6 +10,7 @@ __metaclass__ = type
 from ansible_collections.mlops.cloud.plugins.module_utils.client import path_segment
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import DatasetNameError, ResponseFormatError
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import (
+    MAX_PAGE_SIZE,
     ListShape,
     fetch_all_pages,
     fetch_page,
@@ -22,7 +23,6 @@ DATASET_TYPES = (0, 1, 3, 100, 101, 102, 200, 201, 202, 400, 600, 900)
 # Auto labeling, pre-labeling, export, version switch, manifest export, manifest import,
 # version publishing, auto grouping.
 RUNNING_TASK_TYPES = (0, 1, 2, 3, 4, 5, 6, 7)
-MAX_PAGE_SIZE = 100
 
 # Like the export task list, the dataset list's ``offset`` is a page index ("start page").
 DATASET_LIST = ListShape('dataset list', 'datasets', 'total_number', 'dataset_id')

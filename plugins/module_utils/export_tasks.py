@@ -10,6 +10,7 @@ __metaclass__ = type
 from ansible_collections.mlops.cloud.plugins.module_utils.client import path_segment
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import (
+    MAX_PAGE_SIZE,
     ListShape,
     fetch_all_pages,
     fetch_page,
@@ -19,7 +20,6 @@ from ansible_collections.mlops.cloud.plugins.module_utils.paging import (
 EXPORT_TASK_STATES = ('INIT', 'RUNNING', 'SUCCESSED', 'FAILED')
 TERMINAL_STATES = ('SUCCESSED', 'FAILED')
 EXPORT_TYPES = (0, 1, 2, 3)
-MAX_PAGE_SIZE = 100
 
 EXPORT_TASK_LIST = ListShape('export task list', 'export_tasks', 'total_count', 'task_id')
 

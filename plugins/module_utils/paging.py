@@ -18,6 +18,25 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
 )
 
 DEFAULT_WORKERS = 8
+# Both ModelArts list APIs accept 1..100 records a page.
+MAX_PAGE_SIZE = 100
+
+
+def paging_argument_spec():
+    """``limit`` and ``offset`` (doc fragment mlops.cloud.paging) for every list module."""
+    return dict(
+        limit=dict(type='int', default=MAX_PAGE_SIZE),
+        offset=dict(type='int'),
+    )
+
+
+def validate_paging_options(params):
+    """A message naming the bad option and the allowed values, or None."""
+    if not 1 <= params['limit'] <= MAX_PAGE_SIZE:
+        return 'limit must be between 1 and %d, got %s' % (MAX_PAGE_SIZE, params['limit'])
+    if params['offset'] is not None and params['offset'] < 0:
+        return 'offset must be 0 or more (a page index), got %s' % params['offset']
+    return None
 
 
 class Page:

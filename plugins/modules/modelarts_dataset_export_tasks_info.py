@@ -46,17 +46,6 @@ options:
       - V(0) labeled, V(1) unlabeled, V(2) all, V(3) conditional search.
     type: int
     choices: [0, 1, 2, 3]
-  limit:
-    description:
-      - Page size sent to the API, from V(1) to V(100).
-      - When O(offset) is not set every page is fetched anyway; a smaller page size only means more requests.
-    type: int
-    default: 100
-  offset:
-    description:
-      - Page index (the API's start page, counted from V(0)). When set, exactly that page is returned.
-      - When not set, every page is returned.
-    type: int
   status:
     description:
       - Keep only the tasks in these states. Applied by the module after fetching; RV(total_count) is not affected.
@@ -66,6 +55,7 @@ options:
     choices: [INIT, RUNNING, SUCCESSED, FAILED]
 extends_documentation_fragment:
   - mlops.cloud.connection
+  - mlops.cloud.paging
   - mlops.cloud.wait
 attributes:
   check_mode:
@@ -235,14 +225,17 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import WaitTime
 from ansible_collections.mlops.cloud.plugins.module_utils.export_tasks import (
     EXPORT_TASK_STATES,
     EXPORT_TYPES,
-    MAX_PAGE_SIZE,
     ExportTaskApi,
     count_by_status,
     describe_unfinished,
     is_terminal,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.module import ModelArtsModule
-from ansible_collections.mlops.cloud.plugins.module_utils.paging import pages_needed
+from ansible_collections.mlops.cloud.plugins.module_utils.paging import (
+    pages_needed,
+    paging_argument_spec,
+    validate_paging_options,
+)
 from ansible_collections.mlops.cloud.plugins.module_utils.waiting import (
     Poller,
     validate_wait_options,
@@ -259,10 +252,9 @@ def argument_spec():
         dataset_name=dict(type='str'),
         task_id=dict(type='str'),
         export_type=dict(type='int', choices=list(EXPORT_TYPES)),
-        limit=dict(type='int', default=MAX_PAGE_SIZE),
-        offset=dict(type='int'),
         status=dict(type='list', elements='str', choices=list(EXPORT_TASK_STATES)),
     )
+    spec.update(paging_argument_spec())
     spec.update(wait_argument_spec())
     return spec
 
@@ -274,11 +266,7 @@ def validate(params):
             return '%s must not be empty' % option
     if params['task_id'] is not None and not params['task_id'].strip():
         return 'task_id must not be empty'
-    if not 1 <= params['limit'] <= MAX_PAGE_SIZE:
-        return 'limit must be between 1 and %d, got %s' % (MAX_PAGE_SIZE, params['limit'])
-    if params['offset'] is not None and params['offset'] < 0:
-        return 'offset must be 0 or more (a page index), got %s' % params['offset']
-    return validate_wait_options(params)
+    return validate_paging_options(params) or validate_wait_options(params)
 
 
 class ExportTaskFacts:

@@ -66,19 +66,9 @@ options:
         V(5) manifest file import, V(6) version publishing, V(7) auto grouping.
     type: int
     choices: [0, 1, 2, 3, 4, 5, 6, 7]
-  limit:
-    description:
-      - Page size sent to the API, from V(1) to V(100).
-      - When O(offset) is not set every page is fetched anyway; a smaller page size only means more requests.
-    type: int
-    default: 100
-  offset:
-    description:
-      - Page index (the API's start page, counted from V(0)). When set, exactly that page is returned.
-      - When not set, every page is returned.
-    type: int
 extends_documentation_fragment:
   - mlops.cloud.connection
+  - mlops.cloud.paging
 attributes:
   check_mode:
     support: full
@@ -216,19 +206,19 @@ total_count:
 from ansible_collections.mlops.cloud.plugins.module_utils.datasets import (
     DATASET_TYPES,
     LIST_FILTERS,
-    MAX_PAGE_SIZE,
     RUNNING_TASK_TYPES,
     DatasetApi,
     exactly_named,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.module import ModelArtsModule
+from ansible_collections.mlops.cloud.plugins.module_utils.paging import paging_argument_spec, validate_paging_options
 
 # Options that select from the list, meaningless for one dataset by ID.
 LIST_ONLY_OPTIONS = ('dataset_name', 'search_content', 'dataset_type', 'support_export', 'workspace_id', 'offset')
 
 
 def argument_spec():
-    return dict(
+    spec = dict(
         dataset_id=dict(type='str'),
         dataset_name=dict(type='str'),
         search_content=dict(type='str'),
@@ -237,9 +227,9 @@ def argument_spec():
         workspace_id=dict(type='str'),
         check_running_task=dict(type='bool'),
         running_task_type=dict(type='int', choices=list(RUNNING_TASK_TYPES)),
-        limit=dict(type='int', default=MAX_PAGE_SIZE),
-        offset=dict(type='int'),
     )
+    spec.update(paging_argument_spec())
+    return spec
 
 
 def validate(params):
@@ -247,11 +237,7 @@ def validate(params):
     for option in ('dataset_id', 'dataset_name', 'search_content', 'workspace_id'):
         if params[option] is not None and not params[option].strip():
             return '%s must not be empty' % option
-    if not 1 <= params['limit'] <= MAX_PAGE_SIZE:
-        return 'limit must be between 1 and %d, got %s' % (MAX_PAGE_SIZE, params['limit'])
-    if params['offset'] is not None and params['offset'] < 0:
-        return 'offset must be 0 or more (a page index), got %s' % params['offset']
-    return None
+    return validate_paging_options(params)
 
 
 def list_filters(params):
