@@ -869,23 +869,11 @@ def cmd_demo(_args):
     """Run docs/demo.yml against a freshly started emulator."""
     ensure_venv()
     build_tree()
-    state_dir = os.path.join(BUILD_DIR, 'emulator')
-    playbook = os.path.join(ROOT, 'docs', 'demo.yml')
-    url = None
     try:
-        url = start_emulator(state_dir)
-        log('emulator at %s' % url)
-        inventory = os.path.join(BUILD_DIR, 'demo-inventory.yml')
-        with open(inventory, 'w', encoding='utf-8') as inv:
-            inv.write('all:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
-                      '      ansible_python_interpreter: %s\n' % VENV_PYTHON)
-        env = tool_env({'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS_DIR, 'MLOPS_EMULATOR_URL': url})
-        return run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', inventory, playbook], cwd=ROOT, env=env, check=False)
+        return run_demo(COLLECTIONS_DIR, BUILD_DIR)
     except StageFailed as ex:
         log('demo failed: %s' % ex)
         return 1
-    finally:
-        stop_emulator(state_dir)
 
 
 def main():
