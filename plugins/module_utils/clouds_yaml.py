@@ -21,15 +21,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import traceback
-
-try:
-    import yaml
-    HAS_YAML = True
-    YAML_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - ansible-core requires PyYAML
-    HAS_YAML = False
-    YAML_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
 
@@ -101,7 +92,17 @@ def candidate_files(basename, env_variable, environ, cwd=None):
     return paths
 
 
+def _yaml():
+    """PyYAML, imported on first use: most runs never read clouds.yaml, and each run pays its imports."""
+    try:
+        import yaml  # pylint: disable=import-outside-toplevel
+    except ImportError as exc:  # pragma: no cover - ansible-core requires PyYAML
+        raise ConfigurationError('The cloud option needs the PyYAML Python library (it comes with ansible-core): %s' % exc)
+    return yaml
+
+
 def _load(path):
+    yaml = _yaml()
     try:
         with open(path, 'rb') as handle:
             data = yaml.safe_load(handle)
@@ -252,9 +253,7 @@ def profile_from_mapping(name, path, cloud):
 def load_profile(name, environ=None, cwd=None):
     """Find and read the profile ``name``; fail naming every file searched."""
     environ = os.environ if environ is None else environ
-    if not HAS_YAML:
-        raise ConfigurationError('The cloud option needs the PyYAML Python library (it comes with ansible-core): %s'
-                                 % YAML_IMPORT_ERROR.strip().splitlines()[-1])
+    _yaml()
     searched = candidate_files('clouds', 'OS_CLIENT_CONFIG_FILE', environ, cwd)
     explicit = environ.get('OS_CLIENT_CONFIG_FILE')
     if explicit and not os.path.isfile(explicit):

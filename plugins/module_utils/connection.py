@@ -75,7 +75,7 @@ def connection_argument_spec():
         timeout=dict(type='int', default=30),
         max_retries=dict(type='int', default=4),
         token_cache=dict(type='bool', default=True),
-        max_concurrent_requests=dict(type='int', default=8),
+        max_concurrent_requests=dict(type='int', default=16),
     )
 
 
