@@ -69,13 +69,7 @@ options:
 extends_documentation_fragment:
   - mlops.cloud.connection
   - mlops.cloud.paging
-attributes:
-  check_mode:
-    support: full
-    description: The module never changes anything.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
+  - mlops.cloud.info_module
 '''
 
 EXAMPLES = r'''
