@@ -11,13 +11,12 @@ from hypothesis import given, strategies as st
 
 from ansible_collections.mlops.cloud.plugins.modules import modelarts_dataset_export_tasks_info as module
 from ansible_collections.mlops.cloud.plugins.module_utils.export_tasks import count_by_status, describe_unfinished
+from ansible_collections.mlops.cloud.tests.unit.plugins.modules.params import default_params
 
 
 def params(**overrides):
-    values = dict((name, spec.get('default')) for name, spec in module.argument_spec().items())
-    values.update(dataset_id='d1')
-    values.update(overrides)
-    return values
+    overrides.setdefault('dataset_id', 'd1')
+    return default_params(module.argument_spec(), **overrides)
 
 
 @pytest.mark.parametrize('overrides,message', [

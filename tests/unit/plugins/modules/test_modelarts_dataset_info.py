@@ -9,12 +9,11 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.mlops.cloud.plugins.modules import modelarts_dataset_info as module
+from ansible_collections.mlops.cloud.tests.unit.plugins.modules.params import default_params
 
 
 def params(**overrides):
-    values = dict((name, spec.get('default')) for name, spec in module.argument_spec().items())
-    values.update(overrides)
-    return values
+    return default_params(module.argument_spec(), **overrides)
 
 
 @pytest.mark.parametrize('overrides,message', [
