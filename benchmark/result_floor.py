@@ -18,6 +18,8 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.mlops.cloud.plugins.module_utils.export_tasks import count_by_status
+
 
 def main():
     module = AnsibleModule(
@@ -30,11 +32,7 @@ def main():
     with open(module.params['path'], encoding='utf-8') as handle:
         saved = json.load(handle)
     tasks = saved['export_tasks']
-    counts = dict((state, 0) for state in ('INIT', 'RUNNING', 'SUCCESSED', 'FAILED'))
-    for task in tasks:
-        if task.get('status') in counts:
-            counts[task['status']] += 1
-    module.exit_json(changed=False, export_tasks=tasks, total_count=len(tasks), status_counts=counts,
+    module.exit_json(changed=False, export_tasks=tasks, total_count=len(tasks), status_counts=count_by_status(tasks),
                      dataset_id=saved['dataset_id'])
 
 

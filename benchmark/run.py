@@ -199,6 +199,14 @@ class Emulator:
         return dict(self.admin('GET', '/_emulator/stats')['by_route'])
 
 
+def token_request_body():
+    """IAM password-token request for the seed user, scoped to the region's project (as users write it)."""
+    return {'auth': {
+        'identity': {'methods': ['password'],
+                     'password': {'user': {'name': USERNAME, 'password': PASSWORD, 'domain': {'name': DOMAIN}}}},
+        'scope': {'project': {'name': REGION}}}}
+
+
 def delta(before, after):
     keys = set(before) | set(after)
     return dict((key, after.get(key, 0) - before.get(key, 0)) for key in keys if after.get(key, 0) != before.get(key, 0))
@@ -251,11 +259,9 @@ class Benchmark:
         """Every task of each dataset, as the emulator serves them, for contender E (latency off meanwhile)."""
         self.emulator.admin('POST', '/_emulator/config', {'latency_ms': 0})
         try:
-            request = urllib.request.Request(self.emulator.url + '/v3/auth/tokens', method='POST', data=json.dumps({
-                'auth': {'identity': {'methods': ['password'], 'password': {'user': {
-                    'name': USERNAME, 'password': PASSWORD, 'domain': {'name': DOMAIN}}}},
-                    'scope': {'project': {'id': PROJECT_ID}}}}).encode('utf-8'),
-                headers={'Content-Type': 'application/json'})
+            request = urllib.request.Request(self.emulator.url + '/v3/auth/tokens', method='POST',
+                                             data=json.dumps(token_request_body()).encode('utf-8'),
+                                             headers={'Content-Type': 'application/json'})
             with urllib.request.urlopen(request, timeout=30) as answer:
                 token = answer.headers['X-Subject-Token']
             for size, dataset_id in self.datasets.items():
@@ -313,16 +319,12 @@ class Benchmark:
             return [{'name': 'Export tasks (%s)' % contender, MODULE: self.module_args(contender, size),
                      'register': 'result'}]
         url = self.emulator.url
-        token_body = {'auth': {
-            'identity': {'methods': ['password'],
-                         'password': {'user': {'name': USERNAME, 'password': PASSWORD, 'domain': {'name': DOMAIN}}}},
-            'scope': {'project': {'name': REGION}}}}
         page_url = (url + '/v2/{{ iam.json.token.project.id }}/datasets/' + self.datasets[size]
                     + '/export-tasks?limit=%d&offset=' % PAGE_SIZE)
         headers = {'X-Auth-Token': '{{ iam.x_subject_token }}'}
         return [
             {'name': 'IAM token', 'register': 'iam', 'ansible.builtin.uri': {
-                'url': url + '/v3/auth/tokens', 'method': 'POST', 'body_format': 'json', 'body': token_body,
+                'url': url + '/v3/auth/tokens', 'method': 'POST', 'body_format': 'json', 'body': token_request_body(),
                 'status_code': 201}},
             {'name': 'First page (tells total_count)', 'register': 'first', 'ansible.builtin.uri': {
                 'url': page_url + '0', 'headers': headers}},
