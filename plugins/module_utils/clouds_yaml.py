@@ -253,7 +253,6 @@ def profile_from_mapping(name, path, cloud):
 def load_profile(name, environ=None, cwd=None):
     """Find and read the profile ``name``; fail naming every file searched."""
     environ = os.environ if environ is None else environ
-    _yaml()
     searched = candidate_files('clouds', 'OS_CLIENT_CONFIG_FILE', environ, cwd)
     explicit = environ.get('OS_CLIENT_CONFIG_FILE')
     if explicit and not os.path.isfile(explicit):

@@ -107,14 +107,12 @@ class ConnectionSettings:
         self.values = dict(params)
         self.sources = {}
         self.profile = None
-        self._profile_secrets = []
         cloud = params.get('cloud') or environ.get('OS_CLOUD')
         if cloud:
             try:
                 self.profile = load_profile(cloud, environ=environ, cwd=cwd)
             except ConfigurationError as exc:
                 raise ConfigurationError(_without_secrets(str(exc), params))
-            self._profile_secrets = list(self.profile.secrets)
             self._apply_profile(params)
         self.method = self._choose_method(self.values, {} if self._profile_method() else environ)
         for option in ENVIRONMENT:
@@ -206,7 +204,8 @@ class ConnectionSettings:
     def secrets(self):
         """Secret values, including those read from the environment, for ``no_log_values``."""
         values = [self.values[option] for option in SECRET_OPTIONS if self.values.get(option)]
-        return values + [value for value in self._profile_secrets if value not in values]
+        profile_secrets = self.profile.secrets if self.profile is not None else []
+        return values + [value for value in profile_secrets if value not in values]
 
     def _endpoint_host(self, service, option):
         region = self.values.get('region')

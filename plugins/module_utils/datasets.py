@@ -9,12 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.mlops.cloud.plugins.module_utils.client import path_segment
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import DatasetNameError, ResponseFormatError
-from ansible_collections.mlops.cloud.plugins.module_utils.paging import (
-    MAX_PAGE_SIZE,
-    ListShape,
-    fetch_all_pages,
-    fetch_page,
-)
+from ansible_collections.mlops.cloud.plugins.module_utils.paging import ListShape, PagedList
 
 # querying_the_dataset_list.rst: image classification, object detection, image segmentation, text
 # classification, named entity recognition, text triplet, sound classification, speech content,
@@ -44,8 +39,10 @@ def _datasets_path(project_id):
     return '/v2/%s/datasets' % path_segment(project_id)
 
 
-class DatasetApi:
+class DatasetApi(PagedList):
     """Datasets of the connection's project; ``filters`` are query parameters of the list API."""
+
+    SHAPE = DATASET_LIST
 
     def __init__(self, connection, filters=None):
         self._connection = connection
@@ -57,16 +54,6 @@ class DatasetApi:
         query = dict(self.filters, limit=limit, offset=offset)
         return connection.client.get(connection.modelarts_endpoint, _datasets_path(connection.project_id),
                                      query=query, action='List datasets (page %d)' % offset)
-
-    def list_page(self, offset, limit):
-        """One page: (datasets, total_number)."""
-        page = fetch_page(self._fetch, DATASET_LIST, offset, limit)
-        return page.items, page.total
-
-    def list_all(self, limit=MAX_PAGE_SIZE):
-        """Every dataset matching the filters: (datasets, total_number)."""
-        return fetch_all_pages(self._fetch, DATASET_LIST, limit,
-                               workers=self._connection.max_concurrent_requests)
 
     def get(self, dataset_id):
         """One dataset by id; only the detail API's own query parameters of ``filters`` are sent."""

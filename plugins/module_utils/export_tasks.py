@@ -9,12 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.mlops.cloud.plugins.module_utils.client import path_segment
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError
-from ansible_collections.mlops.cloud.plugins.module_utils.paging import (
-    MAX_PAGE_SIZE,
-    ListShape,
-    fetch_all_pages,
-    fetch_page,
-)
+from ansible_collections.mlops.cloud.plugins.module_utils.paging import ListShape, PagedList
 
 # The API's own spelling, SUCCESSED included.
 EXPORT_TASK_STATES = ('INIT', 'RUNNING', 'SUCCESSED', 'FAILED')
@@ -28,8 +23,10 @@ def _tasks_path(project_id, dataset_id):
     return '/v2/%s/datasets/%s/export-tasks' % (path_segment(project_id), path_segment(dataset_id))
 
 
-class ExportTaskApi:
+class ExportTaskApi(PagedList):
     """Export tasks of one dataset, over an authenticated ``Connection``."""
+
+    SHAPE = EXPORT_TASK_LIST
 
     def __init__(self, connection, dataset_id, export_type=None):
         self._connection = connection
@@ -42,16 +39,6 @@ class ExportTaskApi:
         return connection.client.get(connection.modelarts_endpoint,
                                      _tasks_path(connection.project_id, self.dataset_id), query=query,
                                      action='List export tasks of dataset %s (page %d)' % (self.dataset_id, offset))
-
-    def list_page(self, offset, limit):
-        """One page: (tasks, total_count)."""
-        page = fetch_page(self._fetch, EXPORT_TASK_LIST, offset, limit)
-        return page.items, page.total
-
-    def list_all(self, limit=MAX_PAGE_SIZE):
-        """Every task: (tasks, total_count)."""
-        return fetch_all_pages(self._fetch, EXPORT_TASK_LIST, limit,
-                               workers=self._connection.max_concurrent_requests)
 
     def get(self, task_id):
         connection = self._connection

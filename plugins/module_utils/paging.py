@@ -17,7 +17,6 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     ResponseFormatError,
 )
 
-DEFAULT_WORKERS = 8
 # Both ModelArts list APIs accept 1..100 records a page.
 MAX_PAGE_SIZE = 100
 
@@ -79,7 +78,7 @@ def fetch_page(fetch, shape, offset, limit):
     return shape.parse(fetch(offset, limit))
 
 
-def fetch_all_pages(fetch, shape, limit, workers=DEFAULT_WORKERS):
+def fetch_all_pages(fetch, shape, limit, workers):
     """Every item of the list, once each, in the API's order; returns (items, total).
 
     ``fetch(offset, limit)`` returns one decoded page. The first page gives the
@@ -164,3 +163,18 @@ def _unique_in_order(pages, id_key):
                 seen.add(item[id_key])
                 items.append(item)
     return items
+
+
+class PagedList:
+    """``list_page`` and ``list_all`` for an API class with ``SHAPE``, ``_connection`` and ``_fetch(offset, limit)``."""
+
+    SHAPE = None
+
+    def list_page(self, offset, limit):
+        """One page: (items, the API's total)."""
+        page = fetch_page(self._fetch, self.SHAPE, offset, limit)
+        return page.items, page.total
+
+    def list_all(self, limit=MAX_PAGE_SIZE):
+        """Every item, once each, in the API's order: (items, the API's total)."""
+        return fetch_all_pages(self._fetch, self.SHAPE, limit, workers=self._connection.max_concurrent_requests)

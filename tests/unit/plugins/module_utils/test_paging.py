@@ -118,7 +118,7 @@ def test_a_list_shorter_than_its_total_is_refused():
     def lying(offset, limit):
         return {'total_count': 300, 'export_tasks': [{'task_id': 'a%d' % offset}]}
     with pytest.raises(IncompleteResultError, match='refusing to return a partial list'):
-        fetch_all_pages(lying, SHAPE, 100)
+        fetch_all_pages(lying, SHAPE, 100, workers=8)
 
 
 def test_one_failing_page_fails_the_whole_listing():
@@ -159,4 +159,4 @@ def test_pages_not_started_are_cancelled_after_a_failure():
 ])
 def test_malformed_pages_are_format_errors(body, message):
     with pytest.raises(ResponseFormatError, match=message):
-        fetch_all_pages(lambda offset, limit: body, SHAPE, 100)
+        fetch_all_pages(lambda offset, limit: body, SHAPE, 100, workers=8)
