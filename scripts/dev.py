@@ -38,7 +38,8 @@ VENV_BIN = os.path.join(VENV_DIR, 'bin')
 VENV_PYTHON = os.path.join(VENV_BIN, 'python')
 VENV_STAMP = os.path.join(VENV_DIR, '.requirements.sha256')
 REQUIREMENTS = os.path.join(ROOT, 'tests', 'requirements.txt')
-BUILD_DIR = os.path.join(ROOT, 'build')
+# MLOPS_BUILD_DIR lets two runs share a checkout without removing each other's tree.
+BUILD_DIR = os.environ.get('MLOPS_BUILD_DIR') or os.path.join(ROOT, 'build')
 COLLECTIONS_DIR = BUILD_DIR  # the directory that holds ansible_collections/
 TREE = os.path.join(BUILD_DIR, 'ansible_collections', 'mlops', 'cloud')
 GET_PIP_STANDIN = os.path.join(ROOT, 'scripts', 'get_pip_standin.py')
