@@ -74,10 +74,6 @@ class StageFailed(Exception):
     """A stage failed; the message says why."""
 
 
-class StageSkipped(Exception):
-    """A stage had nothing to do; the message says why."""
-
-
 _OUTPUT = threading.local()
 
 
@@ -427,19 +423,31 @@ def stage_units(toolchain=None):
     """pytest on tests/unit, importing the collection as ansible_collections.mlops.cloud."""
     toolchain = toolchain or MAIN
     if not os.path.isdir(os.path.join(toolchain.tree, 'tests', 'unit')):
-        raise StageSkipped('no tests/unit directory')
+        raise StageFailed('no tests/unit directory')
     env = toolchain.env({
         # build/ makes ``ansible_collections.mlops.cloud...`` importable; the tree root makes ``emulator`` importable.
         'PYTHONPATH': os.pathsep.join([toolchain.collections_dir, toolchain.tree]),
         'ANSIBLE_COLLECTIONS_PATH': toolchain.collections_dir,
     })
-    rc, output = run_capture([toolchain.venv_python, '-m', 'pytest', 'tests/unit', '-p', 'no:cacheprovider'],
+    # -rs prints why a test was skipped: a skip is a failure here (a missing pinned dependency
+    # must not hide the tests that need it).
+    rc, output = run_capture([toolchain.venv_python, '-m', 'pytest', 'tests/unit', '-p', 'no:cacheprovider', '-rs'],
                              cwd=toolchain.tree, env=env, check=False)
+    return check_pytest_run(rc, output)
+
+
+def check_pytest_run(rc, output):
+    """Fail a pytest run that failed, collected nothing or skipped anything; return its counts."""
     if rc == 5:
-        raise StageSkipped('pytest collected no tests')
+        raise StageFailed('pytest collected no tests')
     if rc != 0:
         raise StageFailed('pytest exited with %d' % rc)
-    return pytest_counts(output)
+    counts = pytest_counts(output)
+    if not re.search(r'\b[1-9]\d* passed', counts):
+        raise StageFailed('pytest passed no test (%s)' % (counts or 'no summary line'))
+    if re.search(r'\b\d+ skipped', counts):
+        raise StageFailed('pytest skipped tests (%s); see the SKIPPED lines above' % counts)
+    return counts
 
 
 def ansible_test(toolchain, *args):
@@ -461,7 +469,7 @@ def stage_integration(toolchain=None):
     targets_dir = os.path.join(toolchain.tree, 'tests', 'integration', 'targets')
     targets = sorted(d for d in os.listdir(targets_dir) if os.path.isdir(os.path.join(targets_dir, d))) if os.path.isdir(targets_dir) else []
     if not targets:
-        raise StageSkipped('no integration targets')
+        raise StageFailed('no integration targets')
     return integration_counts(ansible_test(toolchain, 'integration', '--requirements'))
 
 
@@ -732,29 +740,29 @@ def print_summary(results, not_run, title='stage'):
     emit('=' * 100 + '\n')
     passed = sum(1 for r in results if r[1] == 'passed')
     failed = sum(1 for r in results if r[1] == 'failed') + len(not_run)
-    skipped = sum(1 for r in results if r[1] == 'skipped')
-    line = '%d passed, %d failed' % (passed, failed)
-    if skipped:
-        line += ', %d skipped' % skipped
-    emit(line + '\n')
+    emit('%d passed, %d failed\n' % (passed, failed))
 
 
 def timed(name, func, results):
-    """Run one stage, record its result; return True when it did not fail."""
+    """Run one stage and record its result, whatever it raises; return True when it passed.
+
+    Any exception is a failure (a runner bug must not pass for a green stage), and the result
+    is recorded in ``finally`` so that even an interrupted stage leaves a line in the summary.
+    """
     log('stage %s' % name)
     start = time.monotonic()
-    result, note = 'passed', ''
+    result, note = 'failed', 'interrupted'
     try:
         note = func() or ''
-    except StageSkipped as ex:
-        result, note = 'skipped', str(ex)
+        result = 'passed'
     except StageFailed as ex:
-        result, note = 'failed', str(ex)
-    except (OSError, subprocess.CalledProcessError) as ex:
-        result, note = 'failed', '%s: %s' % (type(ex).__name__, ex)
-    results.append((name, result, time.monotonic() - start, note))
-    log('stage %s %s%s' % (name, result, (': ' + note) if note else ''))
-    return result != 'failed'
+        note = str(ex)
+    except Exception as ex:  # pylint: disable=broad-except
+        note = '%s: %s' % (type(ex).__name__, ex)
+    finally:
+        results.append((name, result, time.monotonic() - start, note))
+        log('stage %s %s%s' % (name, result, (': ' + note) if note else ''))
+    return result == 'passed'
 
 
 def cmd_test(args):
@@ -785,12 +793,16 @@ def matrix_toolchain(core, python_version):
 
 
 def run_matrix_entry(core, python_version, stages, results, sink=None):
-    """venv, tree and the selected stages of one ansible-core version; append to results."""
+    """venv, tree and the selected stages of one ansible-core version; append to results.
+
+    Whatever happens, the entry's results are appended, and an exception outside the stages
+    is recorded as a failed line of its own.
+    """
     _OUTPUT.sink = sink
+    prefix = 'ansible-core %s ' % core
+    entry = []
     try:
         toolchain, _version = matrix_toolchain(core, python_version)
-        prefix = 'ansible-core %s ' % core
-        entry = []
 
         def find():
             toolchain.python = find_python(python_version)
@@ -807,8 +819,10 @@ def run_matrix_entry(core, python_version, stages, results, sink=None):
                         'sanity': stage_sanity, 'lint': stage_lint}[stage]
                 if not timed(prefix + stage, lambda func=func: func(toolchain), entry):
                     break
-        results.extend(entry)
+    except Exception as ex:  # pylint: disable=broad-except
+        entry.append((prefix + 'runner', 'failed', 0.0, '%s: %s' % (type(ex).__name__, ex)))
     finally:
+        results.extend(entry)
         _OUTPUT.sink = None
 
 
@@ -836,11 +850,15 @@ def cmd_matrix(args):
                     results_by_core[core] = []
                 log_path = os.path.join(BUILD_DIR, 'matrix', 'ansible-core-%s.log' % core)
                 log('ansible-core %s: started, output in %s' % (core, log_path))
-                with open(log_path, 'w', encoding='utf-8') as sink:
-                    run_matrix_entry(core, py, stages, results_by_core[core], sink)
-                failed = any(r[1] == 'failed' for r in results_by_core[core])
+                try:
+                    with open(log_path, 'w', encoding='utf-8') as sink:
+                        run_matrix_entry(core, py, stages, results_by_core[core], sink)
+                except Exception as ex:  # pylint: disable=broad-except
+                    # The thread goes on with the next entry; this one is reported failed below.
+                    log('ansible-core %s: the runner failed: %s: %s' % (core, type(ex).__name__, ex))
+                failed = not results_by_core[core] or any(r[1] == 'failed' for r in results_by_core[core])
                 log('ansible-core %s: %s' % (core, 'FAILED' if failed else 'done'))
-                if failed:
+                if failed and os.path.exists(log_path):
                     with open(log_path, encoding='utf-8') as done:
                         emit(done.read())
 
@@ -852,11 +870,11 @@ def cmd_matrix(args):
 
     results = []
     for core, _py in entries:
-        results.extend(results_by_core.get(core, []))
-    not_run = []
+        # An entry that recorded nothing did not run: that is a failure, never a silent pass.
+        results.extend(results_by_core.get(core) or [('ansible-core %s' % core, 'failed', 0.0, 'produced no results')])
     emit('\nmatrix wall time %.1fs (%d job(s))\n' % (time.monotonic() - start, max(args.jobs, 1)))
-    print_summary(results, not_run, title='matrix entry')
-    return 1 if any(r[1] == 'failed' for r in results) else 0
+    print_summary(results, [], title='matrix entry')
+    return 0 if results and all(r[1] == 'passed' for r in results) else 1
 
 
 def cmd_venv(_args):
