@@ -71,7 +71,7 @@ class PasswordAuth:
     rejection_hint = 'the credentials were rejected even with a freshly issued IAM token'
 
     def __init__(self, client, iam_endpoint, username, password, domain_name,
-                 project_name=None, project_id=None, cache=None):
+                 project_name=None, project_id=None, cache=None, on_secret=None):
         self._client = client
         self._iam_endpoint = iam_endpoint
         self._username = username
@@ -80,6 +80,8 @@ class PasswordAuth:
         self._project_name = project_name
         self._project_id = project_id
         self._cache = cache
+        # Told of every token the moment it is loaded or issued, so that no message can show it.
+        self._on_secret = on_secret or (lambda value: None)
         self._cache_key = cache_key(iam_endpoint, domain_name, username, project_id or project_name)
         self._token = None
         self._lock = threading.Lock()
@@ -87,7 +89,9 @@ class PasswordAuth:
     def token(self):
         with self._lock:
             if self._token is None and self._cache is not None:
-                self._token = self._cache.load(self._cache_key)
+                self._token = self._cache.load(self._cache_key, self._password)
+                if self._token is not None:
+                    self._on_secret(self._token.value)
             if self._token is None:
                 self._token = self._fetch()
             return self._token
@@ -95,8 +99,9 @@ class PasswordAuth:
     def _fetch(self):
         token = request_password_token(self._client, self._iam_endpoint, self._username, self._password,
                                        self._domain_name, self._project_name, self._project_id)
+        self._on_secret(token.value)
         if self._cache is not None:
-            self._cache.store(self._cache_key, token)
+            self._cache.store(self._cache_key, token, self._password)
         return token
 
     def authorize(self, method, url, headers, body):

@@ -9,26 +9,30 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import socket
+import threading
 import time
-
-try:
-    from urllib.parse import quote
-except ImportError:  # pragma: no cover - Python 2 is not a supported target
-    from urllib import quote  # type: ignore
+import zlib
+from urllib.parse import quote, urlsplit
 
 try:
     import requests
+    import urllib3
+    from urllib3.util import Timeout
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - exercised by the module's missing_required_lib path
-    requests = None
+    requests = urllib3 = Timeout = None
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     ApiError,
     AuthenticationError,
+    ConfigurationError,
+    InterruptedRunError,
     ResponseFormatError,
+    TimeBoundError,
     TransportError,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import (
@@ -40,6 +44,10 @@ from ansible_collections.mlops.cloud.plugins.module_utils.signer import encode_q
 
 USER_AGENT = 'mlops.cloud-ansible/1.0.0'
 REQUEST_ID_HEADERS = ('X-Request-Id', 'X-Openstack-Request-Id', 'X-Compute-Request-Id')
+# The largest answer read, after decompression. A page of 100 export tasks is about 100 KB;
+# 1,000 dataset versions about 2 MB.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+READ_CHUNK_BYTES = 64 * 1024
 
 
 class ApiResponse:
@@ -58,9 +66,16 @@ def build_url(base, path, query=None):
     return url + ('?' + encode_query(pairs) if pairs else '')
 
 
-def path_segment(value):
-    """An id as one URL path segment: a ``/`` or ``?`` in it cannot change the request."""
-    return quote(str(value), safe='')
+def path_segment(value, option='id'):
+    """An id as one URL path segment: a ``/`` or ``?`` in it cannot change the request.
+
+    ``.`` and ``..`` would be resolved as dot segments (``..`` would list the
+    project's export tasks instead of a dataset's), so they are refused, naming ``option``.
+    """
+    value = str(value)
+    if value.strip() in ('', '.', '..'):
+        raise ConfigurationError('%s must be an id, not %r' % (option, value))
+    return quote(value, safe='')
 
 
 def _error_fields(body):
@@ -96,23 +111,35 @@ class ApiClient:
     returning headers, ``reauthenticate(rejected_headers)`` returning True when
     a fresh credential was obtained (so a 401 is worth one more attempt), and
     ``rejection_hint``, what to tell the user when it was not.
+
+    The server decides nothing about the run's cost: each attempt (connect,
+    headers, body) ends within ``timeout`` seconds, an answer larger than
+    ``MAX_ANSWER_BYTES`` after decompression is refused while it is read,
+    redirects are reported instead of followed, and nothing is sent after
+    ``deadline`` (monotonic seconds) or once ``cancel`` is set.
     """
 
-    def __init__(self, timeout=30, validate_certs=True, ca_cert=None, retry_policy=None, sleep=time.sleep,
-                 pool_size=10):
+    def __init__(self, timeout=30, validate_certs=True, ca_cert=None, retry_policy=None,
+                 pool_size=10, deadline=None, bound_name='the time bound of this run', cancel=None):
         self.session = requests.Session()
         # Concurrent page requests each need a pooled connection to reuse.
         adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=max(10, pool_size))
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
         self.session.headers['User-Agent'] = USER_AGENT
+        # Only what _AnswerReader can decode with a bound on the output.
+        self.session.headers['Accept-Encoding'] = 'gzip, deflate'
+        # No Basic auth from ~/.netrc or a user:password@ URL: it would replace the AK/SK signature.
+        self.session.auth = _no_session_auth
         # Passed with every request: a Session-level verify loses to REQUESTS_CA_BUNDLE /
         # CURL_CA_BUNDLE in the environment (psf/requests#3829), which would ignore ca_cert.
         self._verify = (ca_cert or True) if validate_certs else False
         self.timeout = timeout
-        self.retry_policy = retry_policy or RetryPolicy()
+        self.retry_policy = retry_policy or RetryPolicy(deadline=deadline)
+        self.deadline = deadline
+        self.bound_name = bound_name
+        self.cancel = cancel or threading.Event()
         self.auth = None
-        self._sleep = sleep
 
     def close(self):
         self.session.close()
@@ -128,46 +155,146 @@ class ApiClient:
         built from the status, the API's error fields and the request id only.
         """
         url = build_url(base, path, query)
+        host = _host_of(url)
         action = action or '%s %s' % (method, path)
         body = b'' if json_body is None else json.dumps(json_body).encode('utf-8')
         reauthenticated = False
         retry_number = 0
         while True:
+            attempt_deadline = self._attempt_deadline(action)
             headers = {'Accept': 'application/json'}
             if json_body is not None:
                 headers['Content-Type'] = 'application/json;charset=UTF-8'
             if authenticate and self.auth is not None:
                 headers = self.auth.authorize(method, url, headers, body)
             try:
-                response = self.session.request(method, url, headers=headers, data=body or None,
-                                                timeout=self.timeout, verify=self._verify,
-                                                allow_redirects=False)
-            except requests.exceptions.RequestException as exc:
-                error = TransportError('%s failed: %s' % (action, describe_transport_error(exc)))
+                status, answer_headers, content = self._send(method, url, headers, body, attempt_deadline)
+            except (requests.exceptions.RequestException, AnswerReadError) as exc:
+                error = TransportError('%s failed: %s' % (action, describe_transport_error(exc, host)))
                 retry_number += 1
                 delay = self.retry_policy.delay_before(retry_number) if _is_retryable_transport(exc) else None
                 if delay is None:
                     raise _exhausted(error, retry_number)
-                self._sleep(delay)
+                self._pause(delay)
                 continue
 
-            if response.status_code < 400:
-                return ApiResponse(response.status_code, _decode_json(response, action), response.headers)
+            if 300 <= status < 400:
+                raise _redirect_error(action, status, answer_headers)
+            if status < 400:
+                return ApiResponse(status, _decode_json(content, status, answer_headers, action), answer_headers)
 
-            error = _api_error(response, action)
-            if response.status_code == 401 and authenticate and self.auth is not None:
+            error = _api_error(status, answer_headers, content, action)
+            if status == 401 and authenticate and self.auth is not None:
                 if not reauthenticated and self.auth.reauthenticate(headers):
                     reauthenticated = True
                     continue
                 error.add_hint(self.auth.rejection_hint)
-            if response.status_code in RETRYABLE_STATUSES:
+            if status in RETRYABLE_STATUSES:
                 retry_number += 1
                 delay = self.retry_policy.delay_before(retry_number, error.retry_after)
                 if delay is not None:
-                    self._sleep(delay)
+                    self._pause(delay)
                     continue
                 raise _exhausted(error, retry_number)
             raise error
+
+    def _attempt_deadline(self, action):
+        """When the next attempt must be over: ``timeout`` from now, never after the run's deadline."""
+        if self.cancel.is_set():
+            raise InterruptedRunError('%s not sent: the run was interrupted' % action)
+        now = time.monotonic()
+        if self.deadline is not None and now >= self.deadline:
+            raise TimeBoundError('%s not sent: %s ran out' % (action, self.bound_name))
+        end = now + self.timeout
+        return end if self.deadline is None else min(end, self.deadline)
+
+    def _pause(self, seconds):
+        """Sleep before a retry; an interruption ends the sleep at once."""
+        if self.cancel.wait(seconds):
+            raise InterruptedRunError('Interrupted while waiting to retry a request')
+
+    def _send(self, method, url, headers, body, deadline):
+        """(status, headers, body bytes) of one attempt, all of it received before ``deadline``."""
+        remaining = max(0.001, deadline - time.monotonic())
+        response = self.session.request(method, url, headers=headers, data=body or None,
+                                        timeout=Timeout(total=remaining), verify=self._verify,
+                                        allow_redirects=False, stream=True)
+        try:
+            if 300 <= response.status_code < 400:
+                return response.status_code, response.headers, b''
+            return response.status_code, response.headers, read_answer(response, deadline)
+        finally:
+            response.close()
+
+
+def _no_session_auth(request):
+    return request
+
+
+def _host_of(url):
+    """``host[:port]`` of a URL (endpoints with user:password@ are refused before any request)."""
+    return urlsplit(url).netloc.rpartition('@')[2]
+
+
+class AnswerReadError(Exception):
+    """The answer's body could not be read within the bounds (internal to the client)."""
+
+    def __init__(self, reason, retryable):
+        super(AnswerReadError, self).__init__(reason)
+        self.retryable = retryable
+
+
+def _decoder(content_encoding):
+    """A zlib decompressor for the answer's Content-Encoding, None for identity."""
+    encoding = (content_encoding or '').strip().lower()
+    if encoding in ('', 'identity'):
+        return None
+    if encoding in ('gzip', 'x-gzip', 'deflate'):
+        return zlib.decompressobj(32 + zlib.MAX_WBITS)  # detects the gzip or zlib header
+    raise AnswerReadError('the answer uses Content-Encoding %s, which was not asked for'
+                          % ' '.join(encoding.split())[:40], retryable=False)
+
+
+def _set_read_timeout(raw, seconds):
+    # Each socket read may take at most what is left of the attempt, so a body
+    # trickling a byte at a time cannot stretch it.
+    sock = getattr(getattr(raw, 'connection', None), 'sock', None)
+    if sock is not None:
+        sock.settimeout(seconds)
+
+
+def read_answer(response, deadline, limit=None):
+    """The answer's body, decompressed, at most ``limit`` bytes, read before ``deadline``."""
+    limit = MAX_ANSWER_BYTES if limit is None else limit
+    raw = response.raw
+    decoder = _decoder(response.headers.get('Content-Encoding'))
+    read = getattr(raw, 'read1', None) or raw.read
+    body = bytearray()
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AnswerReadError('timed out reading the answer', retryable=True)
+            _set_read_timeout(raw, remaining)
+            chunk = read(READ_CHUNK_BYTES, decode_content=False)
+            if not chunk:
+                break
+            body += decoder.decompress(chunk, limit - len(body) + 1) if decoder else chunk
+            if len(body) > limit:
+                raise AnswerReadError('the answer is larger than %d bytes; refusing to read more'
+                                      % limit, retryable=False)
+        if decoder:
+            body += decoder.flush()
+    except zlib.error:
+        raise AnswerReadError('the answer is not valid compressed data', retryable=False)
+    except (urllib3.exceptions.ReadTimeoutError, socket.timeout):
+        raise AnswerReadError('timed out reading the answer', retryable=True)
+    except (urllib3.exceptions.HTTPError, OSError):
+        raise AnswerReadError('connection broken while reading the answer', retryable=True)
+    if len(body) > limit:
+        raise AnswerReadError('the answer is larger than %d bytes; refusing to read more' % limit,
+                              retryable=False)
+    return bytes(body)
 
 
 def _exhausted(error, retry_number):
@@ -178,6 +305,8 @@ def _exhausted(error, retry_number):
 
 
 def _is_retryable_transport(exc):
+    if isinstance(exc, AnswerReadError):
+        return exc.retryable
     # A TLS failure, a malformed URL or an unknown host name will not heal by asking again.
     if isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.InvalidURL,
                         requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
@@ -188,8 +317,14 @@ def _is_retryable_transport(exc):
                             requests.exceptions.ChunkedEncodingError))
 
 
-def describe_transport_error(exc):
-    """A short reason without the URL's query or any header."""
+def describe_transport_error(exc, host):
+    """A short reason naming the host, without the URL's path, query or any header."""
+    return '%s (%s)' % (_transport_reason(exc), host)
+
+
+def _transport_reason(exc):
+    if isinstance(exc, AnswerReadError):
+        return str(exc)
     if isinstance(exc, requests.exceptions.SSLError):
         return 'TLS error (certificate not trusted? set ca_cert, or validate_certs=false to skip): %s' % _root_cause(exc)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -230,24 +365,42 @@ def _root_cause(exc):
     return text
 
 
-def _decode_json(response, action):
-    if not response.content:
+def _parse_json(content):
+    """The decoded document, or raise ValueError with the reason."""
+    try:
+        return json.loads(content.decode('utf-8'))
+    except RecursionError:
+        # The decoder's own stack limit: no API answer nests this deep.
+        raise ValueError('nested too deeply')
+
+
+def _decode_json(content, status, headers, action):
+    if not content:
         return {}
     try:
-        return response.json()
-    except ValueError:
-        raise ResponseFormatError('%s failed: HTTP %s answer is not valid JSON (request id %s)' % (
-            action, response.status_code, _request_id(response.headers) or 'none'))
+        return _parse_json(content)
+    except ValueError as exc:
+        reason = str(exc) if str(exc).startswith('nested') else 'not valid JSON'
+        raise ResponseFormatError('%s failed: HTTP %s answer is %s (request id %s)' % (
+            action, status, reason, _request_id(headers) or 'none'))
 
 
-def _api_error(response, action):
+def _redirect_error(action, status, headers):
+    """A redirect is never followed: it would carry the credentials to wherever it points."""
+    location = headers.get('Location') or ''
+    target = _host_of(location) if '//' in location else 'the same host'
+    return TransportError('%s failed: HTTP %s redirect to %s, not followed (credentials are not sent on); '
+                          'check modelarts_endpoint and iam_endpoint' % (action, status, ' '.join(target.split())[:100]))
+
+
+def _api_error(status, headers, content, action):
     try:
-        body = response.json()
+        body = _parse_json(content)
     except ValueError:
         body = None
     code, message = _error_fields(body)
     if message is None and body is None:
-        message = ' '.join(response.text.split())[:200] or response.reason
-    error_class = AuthenticationError if response.status_code == 401 else ApiError
-    return error_class(action, response.status_code, code, message, _request_id(response.headers),
-                       parse_retry_after(response.headers.get('Retry-After')))
+        message = ' '.join(content.decode('utf-8', 'replace').split())[:200] or None
+    error_class = AuthenticationError if status == 401 else ApiError
+    return error_class(action, status, code, message, _request_id(headers),
+                       parse_retry_after(headers.get('Retry-After')))

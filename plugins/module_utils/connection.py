@@ -14,17 +14,22 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import time
+from urllib.parse import urlsplit
 
 from ansible_collections.mlops.cloud.plugins.module_utils.auth import AkSkAuth, PasswordAuth, StaticTokenAuth
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient
 from ansible_collections.mlops.cloud.plugins.module_utils.clouds_yaml import load_profile
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import lookup_project_id
-from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
+from ansible_collections.mlops.cloud.plugins.module_utils.retries import MAX_BACKOFF_SECONDS, RetryPolicy
 from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import TokenCache, default_cache_dir
 
 DEFAULT_CLOUD_DOMAIN = 'otc.t-systems.com'
 MAX_CONCURRENT_REQUESTS = 32
+MAX_TIMEOUT_SECONDS = 3600
+MAX_RETRIES = 10
+LOOPBACK_HOSTS = ('localhost', '127.0.0.1', '::1')
 
 # Option -> environment variables, first one set wins; an explicit option wins over all.
 ENVIRONMENT = {
@@ -51,6 +56,23 @@ AUTH_METHODS = (
     ('token', ('auth_token',), ('auth_token',)),
 )
 CREDENTIAL_OPTIONS = ('access_key', 'secret_key', 'security_token', 'username', 'password', 'auth_token')
+# Sent as HTTP header values (the token headers, the AK in the signature): visible ASCII only.
+HEADER_CREDENTIALS = ('access_key', 'security_token', 'auth_token')
+
+
+def run_time_bound(timeout, max_retries):
+    """Seconds a run without ``wait`` may take: every attempt of one request, and every backoff."""
+    return (max_retries + 1) * (timeout + MAX_BACKOFF_SECONDS)
+
+
+def _credential_problem(option, value):
+    """Why ``value`` cannot be used for ``option`` (never quoting it), or None."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        return '%s contains a control character (a line break or tab inside the value); remove it' % option
+    if option in HEADER_CREDENTIALS and not all(32 < ord(char) < 127 for char in value):
+        return '%s contains a space or a character outside printable ASCII, which cannot be sent in an ' \
+               'HTTP header; check the value' % option
+    return None
 
 
 def connection_argument_spec():
@@ -124,8 +146,11 @@ class ConnectionSettings:
                 self.values[option] = value
                 if variable:
                     self.sources[option] = variable
+        self._clean_credentials()
         self._check_required()
         self._check_numbers()
+        self._check_endpoints()
+        self._check_ca_cert()
 
     def _profile_method(self):
         return self.profile.method if self.profile is not None else None
@@ -191,15 +216,64 @@ class ConnectionSettings:
                 raise ConfigurationError('%s authentication needs %s; missing: %s' % (
                     method, ', '.join(needed), ', '.join(missing)))
 
+    def _clean_credentials(self):
+        """Strip surrounding whitespace (a token read from a file ends in a newline); refuse the rest."""
+        for option in CREDENTIAL_OPTIONS:
+            value = self.values.get(option)
+            if not isinstance(value, str):
+                continue
+            value = value.strip()
+            problem = _credential_problem(option, value)
+            if problem:
+                raise ConfigurationError(problem)
+            self.values[option] = value
+
     def _check_numbers(self):
-        if self.values.get('timeout') is not None and self.values['timeout'] < 1:
-            raise ConfigurationError('timeout must be at least 1 second, got %s' % self.values['timeout'])
-        if self.values.get('max_retries') is not None and self.values['max_retries'] < 0:
-            raise ConfigurationError('max_retries must be 0 or more, got %s' % self.values['max_retries'])
+        timeout = self.values.get('timeout')
+        if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT_SECONDS:
+            raise ConfigurationError('timeout must be between 1 and %d seconds, got %s' % (MAX_TIMEOUT_SECONDS, timeout))
+        retries = self.values.get('max_retries')
+        if retries is not None and not 0 <= retries <= MAX_RETRIES:
+            raise ConfigurationError('max_retries must be between 0 and %d, got %s' % (MAX_RETRIES, retries))
         concurrency = self.values.get('max_concurrent_requests')
         if concurrency is not None and not 1 <= concurrency <= MAX_CONCURRENT_REQUESTS:
             raise ConfigurationError('max_concurrent_requests must be between 1 and %d, got %s'
                                      % (MAX_CONCURRENT_REQUESTS, concurrency))
+
+    def _check_endpoints(self):
+        for option in ('modelarts_endpoint', 'iam_endpoint'):
+            url = self.values.get(option)
+            if not url:
+                continue
+            try:
+                parts = urlsplit(url)
+                parts.port  # raises ValueError for a port that is not a number
+            except ValueError:
+                raise ConfigurationError('%s is not a valid URL' % option)
+            if parts.scheme not in ('https', 'http') or not parts.hostname:
+                raise ConfigurationError('%s must be an https:// URL with a host name' % option)
+            if '@' in parts.netloc:
+                # requests would send them as Basic auth, replacing the signature, to whoever answers.
+                raise ConfigurationError('%s must not contain credentials (user:password@host); '
+                                         'set them with the authentication options' % option)
+
+    def cleartext_endpoints(self):
+        """The endpoints that receive credentials over plain http to another machine."""
+        used = ['modelarts_endpoint'] + (['iam_endpoint'] if self.method == 'password' else [])
+        found = []
+        for option in used:
+            parts = urlsplit(self.values.get(option) or '')
+            if parts.scheme == 'http' and parts.hostname not in LOOPBACK_HOSTS:
+                found.append(option)
+        return found
+
+    def _check_ca_cert(self):
+        path = self.values.get('ca_cert')
+        if path and self.values.get('validate_certs', True):
+            if not os.path.isfile(path):
+                raise ConfigurationError('ca_cert %s does not exist or is not a file' % path)
+            if not os.access(path, os.R_OK):
+                raise ConfigurationError('ca_cert %s is not readable' % path)
 
     def secrets(self):
         """Secret values, including those read from the environment, for ``no_log_values``."""
@@ -226,19 +300,36 @@ class ConnectionSettings:
 
 
 class Connection:
-    """An authenticated API client and the project it works in."""
+    """An authenticated API client and the project it works in.
 
-    def __init__(self, settings, warn=None, deadline=None):
+    ``deadline`` (monotonic seconds) ends the run; without one, the run is bounded by
+    ``run_time_bound`` from ``started``. ``on_secret`` is told of every token obtained.
+    """
+
+    def __init__(self, settings, warn=None, deadline=None, started=None, on_secret=None, cancel=None):
         self.settings = settings
         values = settings.values
         self.max_concurrent_requests = values.get('max_concurrent_requests') or 1
+        timeout = values.get('timeout') or 30
+        max_retries = values.get('max_retries', 4)
+        if deadline is None:
+            bound = run_time_bound(timeout, max_retries)
+            deadline = (time.monotonic() if started is None else started) + bound
+            bound_name = 'the time bound of a run without wait, %d s ((max_retries + 1) x (timeout + %d s))' % (
+                bound, MAX_BACKOFF_SECONDS)
+        else:
+            bound_name = 'wait_timeout'
         self.client = ApiClient(
-            timeout=values.get('timeout') or 30,
+            timeout=timeout,
             validate_certs=values.get('validate_certs', True),
             ca_cert=values.get('ca_cert'),
-            retry_policy=RetryPolicy(max_retries=values.get('max_retries', 4), deadline=deadline),
+            retry_policy=RetryPolicy(max_retries=max_retries, deadline=deadline),
             pool_size=self.max_concurrent_requests,
+            deadline=deadline,
+            bound_name=bound_name,
+            cancel=cancel,
         )
+        self._on_secret = on_secret
         self.auth = self._build_auth(warn)
         self.client.auth = self.auth
         self._project_id = values.get('project_id')
@@ -253,7 +344,7 @@ class Connection:
         return PasswordAuth(self.client, self.settings.iam_endpoint, values['username'], values['password'],
                             values['domain_name'],
                             project_name=None if values.get('project_id') else self._project_name(),
-                            project_id=values.get('project_id'), cache=cache)
+                            project_id=values.get('project_id'), cache=cache, on_secret=self._on_secret)
 
     def _project_name(self):
         values = self.settings.values

@@ -36,7 +36,7 @@ def _query_value(value):
 
 
 def _datasets_path(project_id):
-    return '/v2/%s/datasets' % path_segment(project_id)
+    return '/v2/%s/datasets' % path_segment(project_id, 'project_id')
 
 
 class DatasetApi(PagedList):
@@ -61,7 +61,7 @@ class DatasetApi(PagedList):
         query = dict((key, value) for key, value in self.filters.items() if key in DETAIL_FILTERS)
         body = connection.client.get(
             connection.modelarts_endpoint,
-            '%s/%s' % (_datasets_path(connection.project_id), path_segment(dataset_id)), query=query,
+            '%s/%s' % (_datasets_path(connection.project_id), path_segment(dataset_id, 'dataset_id')), query=query,
             action='Get dataset %s' % dataset_id)
         if not isinstance(body, dict) or not body.get('dataset_id'):
             raise ResponseFormatError('The dataset answer for %s has no "dataset_id"' % dataset_id)

@@ -20,6 +20,14 @@ class TransportError(ModelArtsError):
     """No usable HTTP answer: DNS, refused connection, TLS, timeout."""
 
 
+class TimeBoundError(ModelArtsError):
+    """The run's time bound (``wait_timeout``, or the one derived from ``timeout`` and ``max_retries``) ran out."""
+
+
+class InterruptedRunError(ModelArtsError):
+    """SIGINT or SIGTERM arrived: pending requests were cancelled."""
+
+
 class ResponseFormatError(ModelArtsError):
     """An answer that is not the JSON document the API documents."""
 
@@ -35,9 +43,9 @@ class DatasetNameError(ModelArtsError):
 class WaitTimeoutError(ModelArtsError):
     """Tasks still not terminal when ``wait_timeout`` ran out."""
 
-    def __init__(self, message, tasks):
-        super(WaitTimeoutError, self).__init__(message)
-        self.tasks = tasks
+
+class RequiredStatusError(ModelArtsError):
+    """Selected tasks not in a state ``require_status`` allows."""
 
 
 class ApiError(ModelArtsError):

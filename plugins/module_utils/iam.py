@@ -51,6 +51,8 @@ def request_password_token(client, iam_endpoint, username, password, domain_name
     token = response.body.get('token') if isinstance(response.body, dict) else None
     if not value or not isinstance(token, dict):
         raise ResponseFormatError('IAM token request answered without an X-Subject-Token header or a token body')
+    if not all(32 < ord(char) < 127 for char in value):
+        raise ResponseFormatError('IAM token request answered with an X-Subject-Token that is not printable ASCII')
     project = token.get('project') if isinstance(token.get('project'), dict) else {}
     expires_at = _parse_expiry(token.get('expires_at')) or time.time() + FALLBACK_TOKEN_LIFETIME
     return CachedToken(value, expires_at, project.get('id') or project_id)

@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import signal
+import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -18,7 +20,8 @@ from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
     ConnectionSettings,
     connection_argument_spec,
 )
-from ansible_collections.mlops.cloud.plugins.module_utils.errors import ModelArtsError
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import InterruptedRunError, ModelArtsError
+from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
 
 
 class ModelArtsModule:
@@ -33,37 +36,64 @@ class ModelArtsModule:
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=str(REQUESTS_IMPORT_ERROR))
         self._connection = None
+        self._known = {}
+        # Every spelling of every secret goes to Ansible's masking and to our own scrubber.
+        self.redactor = Redactor(sink=self.module.no_log_values)
+        self.cancel = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._interrupted)
+
+    def _interrupted(self, signum, _frame):
+        """Ctrl-C or a cancelled job: send nothing more, and end the run now, not as an orphan."""
+        self.cancel.set()
+        raise InterruptedRunError('Interrupted by %s: pending requests were cancelled'
+                                  % signal.Signals(signum).name)
 
     @property
     def check_mode(self):
         return self.module.check_mode
 
     def warn(self, message):
-        self.module.warn(message)
+        self.module.warn(self.redactor.scrub(message))
 
     def fail(self, message, **result):
-        self.module.fail_json(msg=message, changed=False, **result)
+        self.module.fail_json(msg=self.redactor.scrub(message), changed=False, **result)
 
     def connect(self, deadline=None):
         """Resolve options and environment into an authenticated connection (no request yet)."""
         if self._connection is None:
+            for value in self._option_secrets():
+                self.redactor.add(value)
             settings = ConnectionSettings(self.params)
-            # Values read from the environment are secrets too; Ansible only masks option values.
-            self.module.no_log_values.update(settings.secrets())
+            # Values read from the environment or clouds.yaml are secrets too; Ansible only masks option values.
+            for value in settings.secrets():
+                self.redactor.add(value)
             if not settings.values.get('validate_certs', True):
                 self.warn('validate_certs is false: the TLS certificate of the endpoints is not verified.')
-            self._connection = Connection(settings, warn=self.warn, deadline=deadline)
+            for option in settings.cleartext_endpoints():
+                self.warn('%s uses http://: credentials and tokens cross the network unencrypted; use https://'
+                          % option)
+            self._connection = Connection(settings, warn=self.warn, deadline=deadline, started=self.started,
+                                          on_secret=self.redactor.add, cancel=self.cancel)
         return self._connection
 
+    def _option_secrets(self):
+        """The values of every no_log option, as given (before whitespace is stripped)."""
+        spec = self.module.argument_spec
+        return [self.params[name] for name, option in spec.items()
+                if option.get('no_log') and isinstance(self.params.get(name), str)]
+
+    def remember(self, **facts):
+        """Facts a failure later in the run returns too, so that a result keeps its shape."""
+        self._known.update(facts)
+
     def run(self, work):
-        """Call ``work()``; exit with its facts, or fail in one line on a library error."""
+        """Call ``work()``; exit with its facts, or fail in one line on a library error,
+        with the facts ``work`` remembered before it failed."""
         try:
             result = work()
         except ModelArtsError as exc:
-            extra = {}
-            if getattr(exc, 'tasks', None) is not None:
-                extra['export_tasks'] = exc.tasks
-            self.fail(str(exc), **extra)
+            self.fail(str(exc), **self._known)
         finally:
             if self._connection is not None:
                 self._connection.close()

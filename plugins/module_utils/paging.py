@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     IncompleteResultError,
@@ -19,6 +19,12 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
 
 # Both ModelArts list APIs accept 1..100 records a page.
 MAX_PAGE_SIZE = 100
+# A listing that would need more pages than this is refused before it starts: a server
+# (or proxy) that claims a huge total must not decide how many requests a run sends.
+MAX_PAGES = 10000
+# When the total grows while the list is read again in order, at most this many pages
+# beyond the first count are read before the list is given up as unstable.
+MAX_EXTRA_PAGES = 10
 
 
 def paging_argument_spec():
@@ -49,13 +55,15 @@ class Page:
 class ListShape:
     """Where a list API puts its items, its total and each item's id."""
 
-    def __init__(self, what, items_key, total_key, id_key):
+    def __init__(self, what, items_key, total_key, id_key, state_key=None):
         self.what = what
         self.items_key = items_key
         self.total_key = total_key
         self.id_key = id_key
+        self.state_key = state_key
 
-    def parse(self, body):
+    def parse(self, body, limit=None):
+        """The page in ``body``; refused when it holds more than the ``limit`` asked for."""
         if not isinstance(body, dict):
             raise ResponseFormatError('The %s answer is not a JSON object' % self.what)
         items = body.get(self.items_key)
@@ -64,9 +72,15 @@ class ListShape:
             raise ResponseFormatError('The %s answer has no "%s" list of objects' % (self.what, self.items_key))
         if isinstance(total, bool) or not isinstance(total, int) or total < 0:
             raise ResponseFormatError('The %s answer has no valid "%s" (got %r)' % (self.what, self.total_key, total))
+        if limit is not None and len(items) > limit:
+            raise ResponseFormatError('The %s answer holds %d items on a page of at most %d (limit); '
+                                      'refusing it' % (self.what, len(items), limit))
         for item in items:
             if not isinstance(item.get(self.id_key), str) or not item.get(self.id_key):
                 raise ResponseFormatError('The %s answer has an item without "%s"' % (self.what, self.id_key))
+            if self.state_key and not isinstance(item.get(self.state_key, ''), str):
+                raise ResponseFormatError('The %s answer has an item whose "%s" is not a string'
+                                          % (self.what, self.state_key))
         return Page(items, total)
 
 
@@ -75,15 +89,26 @@ def pages_needed(total, limit):
 
 
 def fetch_page(fetch, shape, offset, limit):
-    return shape.parse(fetch(offset, limit))
+    return shape.parse(fetch(offset, limit), limit)
 
 
-def fetch_all_pages(fetch, shape, limit, workers):
+def _check_page_count(shape, total, limit):
+    count = pages_needed(total, limit)
+    if count > MAX_PAGES:
+        raise IncompleteResultError(
+            'The %s answer says %s is %d, which would take %d pages of %d; refusing a listing of more '
+            'than %d pages (use offset to read single pages)' % (shape.what, shape.total_key, total, count,
+                                                                  limit, MAX_PAGES))
+    return count
+
+
+def fetch_all_pages(fetch, shape, limit, workers, cancel=None):
     """Every item of the list, once each, in the API's order; returns (items, total).
 
     ``fetch(offset, limit)`` returns one decoded page. The first page gives the
     total; the other pages are then fetched ``workers`` at a time (the first
-    failure cancels what has not started and is raised).
+    failure cancels what has not started, sets ``cancel`` (a ``threading.Event``
+    the client checks before each attempt and retry) and is raised).
 
     Integrity, for lists ordered newest first where new items appear at the front:
     - if the server's total did not move while paging, the pages are consistent;
@@ -99,10 +124,11 @@ def fetch_all_pages(fetch, shape, limit, workers):
     refused rather than returned.
     """
     first = fetch_page(fetch, shape, 0, limit)
-    count = pages_needed(first.total, limit)
-    pages = [first] + _fetch_concurrently(fetch, shape, range(1, count), limit, workers)
+    count = _check_page_count(shape, first.total, limit)
+    pages = [first] + _fetch_concurrently(fetch, shape, range(1, count), limit, workers, cancel)
     if _is_record_offset_server(pages, limit, shape.id_key):
-        pages = [first] + _fetch_concurrently(fetch, shape, range(limit, count * limit, limit), limit, workers)
+        pages = [first] + _fetch_concurrently(fetch, shape, range(limit, count * limit, limit), limit, workers,
+                                              cancel)
         step = limit
     else:
         step = 1
@@ -112,7 +138,7 @@ def fetch_all_pages(fetch, shape, limit, workers):
             'Items of the %s were deleted while it was read (the count went from %d to %d); '
             'refusing to return a list that may miss some: run again' % (shape.what, first.total, min(totals)))
     if max(totals) > first.total:
-        pages = [first] + _fetch_in_order(fetch, shape, limit, step)
+        pages = [first] + _fetch_in_order(fetch, shape, limit, step, count + MAX_EXTRA_PAGES)
     items = _unique_in_order(pages, shape.id_key)
     if len(items) < first.total:
         raise IncompleteResultError(
@@ -128,11 +154,19 @@ def _is_record_offset_server(pages, limit, id_key):
     return pages[1].total == pages[0].total and pages[1].items[0][id_key] == pages[0].items[1][id_key]
 
 
-def _fetch_in_order(fetch, shape, limit, step):
-    """Pages 1, 2, ... one after another, while the last is full and the total says more exist."""
+def _fetch_in_order(fetch, shape, limit, step, max_pages):
+    """Pages 1, 2, ... one after another, while the last is full and the total says more exist.
+
+    A total that keeps growing would keep this going: after ``max_pages`` pages it is refused.
+    """
     pages = []
     number = 1
     while True:
+        if number >= max_pages:
+            raise IncompleteResultError(
+                'The %s kept growing while it was read again (%s went from %d to %d); refusing to '
+                'return a list that may miss some: run again' % (shape.what, shape.total_key,
+                                                                 pages[0].total if pages else 0, pages[-1].total))
         page = fetch_page(fetch, shape, number * step, limit)
         pages.append(page)
         if len(page.items) < limit or (number + 1) * limit >= page.total:
@@ -140,18 +174,45 @@ def _fetch_in_order(fetch, shape, limit, step):
         number += 1
 
 
-def _fetch_concurrently(fetch, shape, offsets, limit, workers):
+def _fetch_concurrently(fetch, shape, offsets, limit, workers, cancel=None):
+    """The pages at ``offsets``, in order, at most ``workers`` requests in flight.
+
+    Pages are submitted as earlier ones finish, so memory holds what was fetched and
+    ``workers`` requests, never a queue of every page. The first failure (or an
+    interruption) stops new submissions, cancels what has not started, sets
+    ``cancel`` so requests in flight are not retried, and is raised.
+    """
     offsets = list(offsets)
     if workers <= 1 or len(offsets) <= 1:
         return [fetch_page(fetch, shape, offset, limit) for offset in offsets]
+    pages = [None] * len(offsets)
     executor = ThreadPoolExecutor(max_workers=min(workers, len(offsets)))
-    futures = [executor.submit(fetch_page, fetch, shape, offset, limit) for offset in offsets]
+    running = {}
+    queue = iter(enumerate(offsets))
+    complete = False
     try:
-        return [future.result() for future in futures]
+        for index, offset in _take(queue, workers):
+            running[executor.submit(fetch_page, fetch, shape, offset, limit)] = index
+        while running:
+            done, _pending = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                pages[running.pop(future)] = future.result()
+            for index, offset in _take(queue, len(done)):
+                running[executor.submit(fetch_page, fetch, shape, offset, limit)] = index
+        complete = True
+        return pages
     finally:
-        for future in futures:
+        if not complete and cancel is not None:
+            cancel.set()
+        for future in running:
             future.cancel()
-        executor.shutdown(wait=True)
+        # Requests already sent end within one timeout; waiting for them here would keep
+        # the first error (or the interruption) from the user for that long.
+        executor.shutdown(wait=False)
+
+
+def _take(iterator, count):
+    return [item for _number, item in zip(range(count), iterator)]
 
 
 def _unique_in_order(pages, id_key):
@@ -177,4 +238,6 @@ class PagedList:
 
     def list_all(self, limit=MAX_PAGE_SIZE):
         """Every item, once each, in the API's order: (items, the API's total)."""
-        return fetch_all_pages(self._fetch, self.SHAPE, limit, workers=self._connection.max_concurrent_requests)
+        connection = self._connection
+        return fetch_all_pages(self._fetch, self.SHAPE, limit, workers=connection.max_concurrent_requests,
+                               cancel=connection.client.cancel)

@@ -17,6 +17,8 @@ import time
 
 # Throttling and gateway/server trouble are transient; any other status is an answer.
 RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])
+# The longest pause before a retry, whatever Retry-After asks for.
+MAX_BACKOFF_SECONDS = 20.0
 
 
 def parse_retry_after(value, now=None):
@@ -25,7 +27,7 @@ def parse_retry_after(value, now=None):
         return None
     value = str(value).strip()
     if value.isdigit():
-        return float(value)
+        return float(min(int(value), 86400))  # bounded: float() of a 400-digit number overflows
     try:
         moment = email.utils.parsedate_tz(value)
     except (TypeError, ValueError):
@@ -39,7 +41,7 @@ def parse_retry_after(value, now=None):
 class RetryPolicy:
     """Capped exponential backoff with full jitter, bounded by count and by a deadline."""
 
-    def __init__(self, max_retries=4, base_delay=0.5, max_delay=20.0, deadline=None,
+    def __init__(self, max_retries=4, base_delay=0.5, max_delay=MAX_BACKOFF_SECONDS, deadline=None,
                  clock=time.monotonic, jitter=random.random):
         self.max_retries = max_retries
         self.base_delay = base_delay

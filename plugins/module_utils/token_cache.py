@@ -6,13 +6,21 @@
 Tokens are secrets: each lives in a 0600 file inside a 0700 directory owned by
 the user. A directory that anyone else can write is refused, not repaired: a
 planted token would otherwise be used with the user's other credentials.
+
+An entry is served only to the password that obtained it: it keeps a salted
+PBKDF2 hash of the password (never the password), checked in constant time.
+A wrong password therefore goes to IAM and fails there; a rotated one replaces
+the entry. The cost is a few milliseconds a run, enough that a stolen cache file
+does not make guessing the password cheap.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import hashlib
+import hmac
 import json
 import os
 import stat
@@ -22,6 +30,35 @@ import time
 # Refresh a cached token this long before IAM says it expires, so that a
 # token never expires in the middle of a (possibly long, waiting) run.
 REFRESH_MARGIN_SECONDS = 3600
+# A real entry is well under 1 KiB (an IAM token is about 2 KiB of base64 at most, with room to spare).
+MAX_ENTRY_BYTES = 64 * 1024
+# PBKDF2-HMAC-SHA256 rounds for the password check: about 6 ms here. Stored per entry, so it can grow.
+PASSWORD_HASH_ITERATIONS = 15000
+SALT_BYTES = 16
+
+
+def _password_hash(password, salt, iterations):
+    return hashlib.pbkdf2_hmac('sha256', password.encode('utf-8'), salt, iterations)
+
+
+def _secret_check(password):
+    """What an entry stores about its password: salt, rounds and hash, never the password."""
+    salt = os.urandom(SALT_BYTES)
+    return {'salt': base64.b64encode(salt).decode('ascii'), 'iterations': PASSWORD_HASH_ITERATIONS,
+            'hash': base64.b64encode(_password_hash(password, salt, PASSWORD_HASH_ITERATIONS)).decode('ascii')}
+
+
+def _matches(check, password):
+    """True when ``check`` (from a cache file) was made from ``password``; False for any malformed check."""
+    try:
+        salt = base64.b64decode(check['salt'], validate=True)
+        expected = base64.b64decode(check['hash'], validate=True)
+        iterations = check['iterations']
+    except (TypeError, KeyError, ValueError):
+        return False
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or not 1 <= iterations <= 10 ** 7:
+        return False
+    return hmac.compare_digest(_password_hash(password, salt, iterations), expected)
 
 
 def default_cache_dir(environ=None):
@@ -41,6 +78,20 @@ class CachedToken:
         self.value = value
         self.expires_at = expires_at
         self.project_id = project_id
+
+
+def _token_from(data):
+    """The token an entry holds, or None unless every field has the type IAM gave it."""
+    if not isinstance(data, dict):
+        return None
+    value, expires_at, project_id = data.get('token'), data.get('expires_at'), data.get('project_id')
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        return None
+    if isinstance(expires_at, bool) or not isinstance(expires_at, (int, float)):
+        return None
+    if project_id is not None and not isinstance(project_id, str):
+        return None
+    return CachedToken(value, float(expires_at), project_id)
 
 
 class TokenCache:
@@ -64,38 +115,51 @@ class TokenCache:
             info = os.stat(self.directory)
         except OSError:
             return False  # not there yet (load) or not creatable: no cache, no noise
-        unsafe = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-        if unsafe or info.st_uid != os.getuid():
-            self._warn('Token cache directory %s is writable by other users or not owned by you; '
-                       'not using it. Fix with: chmod 700 %s' % (self.directory, self.directory))
+        if info.st_uid != os.getuid():
+            # chmod cannot fix this: only the owner (or root) can.
+            self._warn('Token cache directory %s is owned by uid %d, not by this user (uid %d); not using it. '
+                       'Remove it or set XDG_CACHE_HOME' % (self.directory, info.st_uid, os.getuid()))
+            self._usable = False
+        elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            self._warn('Token cache directory %s is writable by other users; not using it. '
+                       'Fix with: chmod 700 %s' % (self.directory, self.directory))
             self._usable = False
         else:
             self._usable = True
         return self._usable
 
-    def load(self, key):
+    def load(self, key, password):
+        """The fresh token stored under ``key`` for this ``password``, or None."""
         if not self._check_directory(create=False):
             return None
         path = self._path(key)
         try:
-            info = os.stat(path)
-            if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO) or info.st_uid != os.getuid():
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            if info.st_uid != os.getuid():
+                self._warn('Ignoring token cache file %s: it is owned by uid %d, not by this user.' % (path, info.st_uid))
+                return None
+            if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
                 self._warn('Ignoring token cache file %s: it is readable or writable by other users.' % path)
                 return None
-            with open(path) as handle:
-                data = json.load(handle)
-            token = CachedToken(data['token'], float(data['expires_at']), data.get('project_id'))
-        except (OSError, IOError, ValueError, KeyError, TypeError):
+            with open(path, 'rb') as handle:
+                raw = handle.read(MAX_ENTRY_BYTES + 1)
+            data = json.loads(raw.decode('utf-8')) if len(raw) <= MAX_ENTRY_BYTES else None
+        except (OSError, ValueError, RecursionError):
+            return None
+        token = _token_from(data)
+        if token is None or not _matches(data.get('secret_check'), password):
             return None
         if token.expires_at - REFRESH_MARGIN_SECONDS <= self._clock():
             return None
         return token
 
-    def store(self, key, token):
+    def store(self, key, token, password):
         if not self._check_directory(create=True):
             return
         payload = json.dumps({'token': token.value, 'expires_at': token.expires_at,
-                              'project_id': token.project_id})
+                              'project_id': token.project_id, 'secret_check': _secret_check(password)})
         try:
             handle, temp_path = tempfile.mkstemp(dir=self.directory, prefix='.tmp-')
             try:

@@ -97,8 +97,10 @@ def test_missing_region_is_named_when_an_endpoint_is_needed():
         settings.modelarts_endpoint
 
 
-@pytest.mark.parametrize('option,value,message', [('timeout', 0, 'timeout must be at least 1'),
-                                                  ('max_retries', -1, 'max_retries must be 0 or more'),
+@pytest.mark.parametrize('option,value,message', [('timeout', 0, r'^timeout must be between 1 and 3600 seconds, got 0$'),
+                                                  ('timeout', 10 ** 12, r'^timeout must be between 1 and 3600'),
+                                                  ('max_retries', -1, r'^max_retries must be between 0 and 10, got -1$'),
+                                                  ('max_retries', 11, r'^max_retries must be between 0 and 10, got 11$'),
                                                   ('max_concurrent_requests', 0, 'between 1 and 32, got 0'),
                                                   ('max_concurrent_requests', 33, 'between 1 and 32, got 33')])
 def test_numbers_out_of_range(option, value, message):

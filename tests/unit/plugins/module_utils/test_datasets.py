@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+
 import pytest
 
 from ansible_collections.mlops.cloud.plugins.module_utils.datasets import DatasetApi, resolve_dataset_id
@@ -19,6 +21,7 @@ class FakeClient:
         self.datasets = datasets
         self.detail = detail
         self.requests = []
+        self.cancel = threading.Event()
 
     def get(self, base, path, query=None, action=None):
         self.requests.append((path, dict(query or {})))
