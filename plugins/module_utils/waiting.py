@@ -51,5 +51,8 @@ class Poller:
             if remaining <= 0:
                 return state, False
             self._pause(min(self.sleep, remaining))
+            # A poll after the deadline would be refused by the run's time bound: time ran out.
+            if self._clock() >= deadline:
+                return state, False
             state = poll(state)
         return state, True

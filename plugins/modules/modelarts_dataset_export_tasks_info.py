@@ -215,14 +215,16 @@ status_counts:
 '''
 
 from ansible_collections.mlops.cloud.plugins.module_utils.datasets import resolve_dataset_id
-from ansible_collections.mlops.cloud.plugins.module_utils.errors import WaitTimeoutError
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import RequiredStatusError, WaitTimeoutError
 from ansible_collections.mlops.cloud.plugins.module_utils.export_tasks import (
     EXPORT_TASK_STATES,
     EXPORT_TYPES,
     ExportTaskApi,
     count_by_status,
     describe_unfinished,
+    describe_unmet_requirement,
     is_terminal,
+    not_in_states,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.module import ModelArtsModule
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import (
@@ -239,6 +241,9 @@ from ansible_collections.mlops.cloud.plugins.module_utils.waiting import (
 # Unfinished tasks up to this many are polled one by one while waiting; more, by listing again.
 POLL_ONE_BY_ONE_MAX = 5
 
+# Without require_status, waiting still ends at the first FAILED task, as if SUCCESSED were required.
+WAIT_FOR_WITHOUT_GATE = ('SUCCESSED',)
+
 
 def argument_spec():
     spec = dict(
@@ -247,6 +252,7 @@ def argument_spec():
         task_id=dict(type='str'),
         export_type=dict(type='int', choices=list(EXPORT_TYPES)),
         status=dict(type='list', elements='str', choices=list(EXPORT_TASK_STATES)),
+        require_status=dict(type='list', elements='str', choices=list(EXPORT_TASK_STATES)),
     )
     spec.update(paging_argument_spec())
     spec.update(wait_argument_spec())
@@ -260,6 +266,8 @@ def validate(params):
             return '%s must not be empty' % option
     if params['task_id'] is not None and not params['task_id'].strip():
         return 'task_id must not be empty'
+    if params['require_status'] == []:
+        return 'require_status must name at least one of %s' % ', '.join(EXPORT_TASK_STATES)
     return validate_paging_options(params) or validate_wait_options(params)
 
 
@@ -299,36 +307,58 @@ def main():
                              mutually_exclusive=[('dataset_id', 'dataset_name'), ('task_id', 'offset'),
                                                  ('task_id', 'export_type')],
                              required_one_of=[('dataset_id', 'dataset_name')])
-    params = module.params
-    problem = validate(params)
+    problem = validate(module.params)
     if problem:
         module.fail(problem)
-
-    def gather():
-        deadline = module.started + params['wait_timeout'] if params['wait'] else None
-        connection = module.connect(deadline=deadline)
-        dataset_id = params['dataset_id'] or resolve_dataset_id(connection, params['dataset_name'])
-        facts = ExportTaskFacts(ExportTaskApi(connection, dataset_id, params['export_type']), params)
-        tasks, total_count = facts.fetch()
-        tasks = facts.select(tasks)
-        if params['wait']:
-            poller = Poller(params['wait_timeout'], params['wait_sleep'])
-            tasks, finished = poller.wait(
-                tasks, poll=lambda current: facts.refresh(current, total_count), done=_wait_is_over,
-                start=module.started)
-            if not finished:
-                raise WaitTimeoutError(
-                    'Timed out after %ss waiting for export tasks of dataset %s to finish; still unfinished: %s'
-                    % (params['wait_timeout'], dataset_id, describe_unfinished(tasks)), tasks)
-        return dict(dataset_id=dataset_id, export_tasks=tasks, total_count=total_count,
-                    status_counts=count_by_status(tasks))
-
-    module.run(gather)
+    module.run(lambda: gather(module))
 
 
-def _wait_is_over(tasks):
-    """All terminal, or one FAILED: a gate has its answer."""
-    return all(is_terminal(task) for task in tasks) or any(task.get('status') == 'FAILED' for task in tasks)
+def gather(module):
+    """The result: the selected tasks, after waiting when asked, each in a state require_status allows."""
+    params = module.params
+    deadline = module.started + params['wait_timeout'] if params['wait'] else None
+    connection = module.connect(deadline=deadline)
+    dataset_id = params['dataset_id'] or resolve_dataset_id(connection, params['dataset_name'])
+    facts = ExportTaskFacts(ExportTaskApi(connection, dataset_id, params['export_type']), params)
+    tasks, total_count = facts.fetch()
+
+    def known(current):
+        """``current``, remembered: a failure from here on returns it in the result."""
+        module.remember(**result_of(dataset_id, current, total_count))
+        return current
+
+    tasks = known(facts.select(tasks))
+    if params['wait']:
+        tasks = wait_for(module, dataset_id, tasks, poll=lambda current: known(facts.refresh(current, total_count)))
+    required = params['require_status']
+    unmet = not_in_states(tasks, required) if required else []
+    if unmet:
+        raise RequiredStatusError(describe_unmet_requirement(dataset_id, unmet, required))
+    return result_of(dataset_id, tasks, total_count)
+
+
+def result_of(dataset_id, tasks, total_count):
+    return dict(dataset_id=dataset_id, export_tasks=tasks, total_count=total_count,
+                status_counts=count_by_status(tasks))
+
+
+def wait_for(module, dataset_id, tasks, poll):
+    """``tasks`` once finished, or as soon as one can no longer be in a required state."""
+    params = module.params
+    required = params['require_status'] or WAIT_FOR_WITHOUT_GATE
+    tasks, finished = Poller(params['wait_timeout'], params['wait_sleep']).wait(
+        tasks, poll=poll, done=lambda current: _wait_is_over(current, required), start=module.started)
+    if not finished:
+        raise WaitTimeoutError(
+            'Timed out after %ss waiting for export tasks of dataset %s to finish; still unfinished: %s'
+            % (params['wait_timeout'], dataset_id, describe_unfinished(tasks)))
+    return tasks
+
+
+def _wait_is_over(tasks, required):
+    """All terminal, or one terminal in a state not ``required``: a gate has its answer."""
+    return all(is_terminal(task) for task in tasks) or \
+        any(is_terminal(task) for task in not_in_states(tasks, required))
 
 
 if __name__ == '__main__':

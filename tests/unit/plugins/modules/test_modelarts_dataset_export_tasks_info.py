@@ -1,16 +1,30 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Argument validation and the pieces of the module that need no HTTP."""
+"""Argument validation, the pieces of the module that need no HTTP, and main() against the emulator."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from unittest import mock
+
 import pytest
+import requests
 from hypothesis import given, strategies as st
 
 from ansible_collections.mlops.cloud.plugins.modules import modelarts_dataset_export_tasks_info as module
-from ansible_collections.mlops.cloud.plugins.module_utils.export_tasks import count_by_status, describe_unfinished
+from ansible_collections.mlops.cloud.plugins.module_utils.export_tasks import (
+    count_by_status,
+    describe_state,
+    describe_unfinished,
+)
 from ansible_collections.mlops.cloud.tests.unit.plugins.modules.params import default_params
 
 
@@ -54,8 +68,172 @@ def test_unfinished_tasks_are_described_with_progress():
     assert describe_unfinished(tasks) == 'a (RUNNING, 42.5%), c (INIT, 0%)'
 
 
-def test_wait_is_over_when_all_terminal_or_one_failed():
-    assert module._wait_is_over([{'status': 'SUCCESSED'}, {'status': 'FAILED'}])
-    assert module._wait_is_over([{'status': 'RUNNING'}, {'status': 'FAILED'}])
-    assert not module._wait_is_over([{'status': 'RUNNING'}, {'status': 'SUCCESSED'}])
-    assert module._wait_is_over([])
+def test_without_a_gate_waiting_ends_when_all_are_terminal_or_one_failed():
+    required = module.WAIT_FOR_WITHOUT_GATE
+    assert module._wait_is_over([{'status': 'SUCCESSED'}, {'status': 'FAILED'}], required)
+    assert module._wait_is_over([{'status': 'RUNNING'}, {'status': 'FAILED'}], required)
+    assert not module._wait_is_over([{'status': 'RUNNING'}, {'status': 'SUCCESSED'}], required)
+    assert module._wait_is_over([], required)
+
+
+def test_with_a_gate_waiting_ends_when_a_finished_task_is_not_in_a_required_state():
+    assert module._wait_is_over([{'status': 'RUNNING'}, {'status': 'SUCCESSED'}], ['FAILED'])
+    assert not module._wait_is_over([{'status': 'RUNNING'}, {'status': 'FAILED'}], ['FAILED'])
+
+
+def test_a_failed_task_is_described_by_its_error_on_one_line():
+    assert describe_state({'status': 'FAILED', 'error_code': 'ModelArts.4358', 'error_msg': 'Invalid\nexport path'}) \
+        == 'FAILED (ModelArts.4358: Invalid export path)'
+    assert describe_state({'status': 'FAILED'}) == 'FAILED (no error code: no error message)'
+    assert describe_state({'status': 'INIT'}) == 'INIT (0%)'
+    assert describe_state({'status': 'SUCCESSED', 'progress': 100.0}) == 'SUCCESSED'
+
+
+# --- main(), with its parameters, against the emulator as a real process over HTTP ---
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
+PROJECT_ID = '0a1b2c3d4e5f40718293a4b5c6d7e8f9'
+DETECTION = 'datasetDetectionxxxx'
+
+
+@pytest.fixture(scope='module')
+def emulator_url(tmp_path_factory):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (REPO_ROOT, os.environ.get('PYTHONPATH')) if p))
+    log = open(str(tmp_path_factory.mktemp('emulator') / 'serve.log'), 'wb')
+    process = subprocess.Popen([sys.executable, '-m', 'emulator', 'serve', '--port', '0'],
+                               stdout=subprocess.PIPE, stderr=log, env=env)
+    line = process.stdout.readline().decode().strip()
+    assert line.startswith('EMULATOR_URL='), line
+    yield line.split('=', 1)[1]
+    process.terminate()
+    process.wait(timeout=10)
+    process.stdout.close()
+    log.close()
+
+
+@pytest.fixture
+def emulator(emulator_url):
+    """The emulator, reset to its seed data; ``add_dataset(running=[...])`` adds one, returning its ID."""
+    assert requests.post(emulator_url + '/_emulator/reset', json={}).status_code == 200
+
+    class Emulator:
+        url = emulator_url
+
+        @staticmethod
+        def add_dataset(name, running):
+            answer = requests.post(emulator_url + '/_emulator/datasets', json={'dataset_name': name, 'running': running})
+            assert answer.status_code == 200, answer.text
+            return answer.json()['dataset_id']
+
+        @staticmethod
+        def add_faults(**faults):
+            assert requests.post(emulator_url + '/_emulator/faults', json=faults).status_code == 200
+
+    return Emulator
+
+
+def run_main(emulator, **args):
+    """main() with these module arguments (and the emulator's endpoints and AK/SK); (failed, result)."""
+    args = dict(modelarts_endpoint=emulator.url, iam_endpoint=emulator.url + '/v3', project_id=PROJECT_ID,
+                access_key='EMULATORAK0000000001', secret_key='emulator-sk-0000000000000000000000000001',
+                **args)
+    output = io.StringIO()
+    with module_args(args), contextlib.redirect_stdout(output), pytest.raises(SystemExit) as exit_:
+        module.main()
+    return exit_.value.code != 0, json.loads(output.getvalue())
+
+
+@contextlib.contextmanager
+def module_args(args):
+    """Module arguments as ansible-core gives them to AnsibleModule (2.19 and later have a helper)."""
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:
+        from ansible.module_utils import basic
+        with mock.patch.object(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode()):
+            yield
+        return
+    with patch_module_args(args):
+        yield
+
+
+RESULT_KEYS = {'dataset_id', 'export_tasks', 'total_count', 'status_counts'}
+
+
+def test_require_status_audit_names_each_task_not_in_the_required_state(emulator):
+    failed, result = run_main(emulator, dataset_id=DETECTION, require_status=['SUCCESSED'])
+    assert failed
+    assert result['msg'] == (
+        'Export task detectionFailed0001 of dataset datasetDetectionxxxx is FAILED (ModelArts.4312: OBS path does '
+        'not exist); export task detectionStuck00003 of dataset datasetDetectionxxxx is RUNNING (37.5%); '
+        'required: SUCCESSED')
+    assert RESULT_KEYS <= set(result)
+    assert result['status_counts'] == {'INIT': 0, 'RUNNING': 1, 'SUCCESSED': 1, 'FAILED': 1}
+    assert len(result['export_tasks']) == result['total_count'] == 3
+
+
+def test_require_status_passes_when_every_selected_task_is_in_a_required_state(emulator):
+    failed, result = run_main(emulator, dataset_id=DETECTION, require_status=['SUCCESSED', 'RUNNING'],
+                              status=['SUCCESSED', 'RUNNING'])
+    assert not failed, result
+    assert [task['task_id'] for task in result['export_tasks']] == ['detectionOk00000002', 'detectionStuck00003'] or \
+        sorted(task['status'] for task in result['export_tasks']) == ['RUNNING', 'SUCCESSED']
+
+
+def test_an_empty_selection_passes_the_gate(emulator):
+    failed, result = run_main(emulator, dataset_id='datasetEmptyxxxxxxxx', require_status=['SUCCESSED'])
+    assert not failed, result
+    assert result['export_tasks'] == [] and result['total_count'] == 0
+
+
+def test_an_empty_require_status_is_refused_naming_the_option(emulator):
+    failed, result = run_main(emulator, dataset_id=DETECTION, require_status=[])
+    assert failed
+    assert result['msg'] == 'require_status must name at least one of INIT, RUNNING, SUCCESSED, FAILED'
+
+
+def test_waiting_ends_once_the_requirement_can_no_longer_hold(emulator):
+    dataset_id = emulator.add_dataset('gate', [{'task_id': 'failsIn1s', 'seconds': 1, 'outcome': 'FAILED'},
+                                               {'task_id': 'runsTenMinutes', 'seconds': 600, 'outcome': 'SUCCESSED'}])
+    started = time.monotonic()
+    failed, result = run_main(emulator, dataset_id=dataset_id, wait=True, wait_sleep=1, wait_timeout=120,
+                              require_status=['SUCCESSED'])
+    assert time.monotonic() - started < 60
+    assert failed
+    assert result['msg'].startswith(
+        'Export task failsIn1s of dataset %s is FAILED (ModelArts.4358: Invalid export path); '
+        'export task runsTenMinutes of dataset %s is RUNNING (' % (dataset_id, dataset_id))
+    assert result['msg'].endswith('%); required: SUCCESSED')
+    assert result['status_counts'] == {'INIT': 0, 'RUNNING': 1, 'SUCCESSED': 0, 'FAILED': 1}
+
+
+def test_a_wait_timeout_keeps_the_result_shape(emulator):
+    dataset_id = emulator.add_dataset('slow', [{'task_id': 'runsTenMinutes', 'seconds': 600, 'outcome': 'SUCCESSED'}])
+    failed, result = run_main(emulator, dataset_id=dataset_id, wait=True, wait_sleep=1, wait_timeout=2,
+                              require_status=['SUCCESSED'])
+    assert failed
+    assert result['msg'].startswith('Timed out after 2s waiting for export tasks of dataset %s to finish; '
+                                    'still unfinished: runsTenMinutes (RUNNING, ' % dataset_id)
+    assert result['dataset_id'] == dataset_id and result['total_count'] == 1
+    assert result['status_counts']['RUNNING'] == 1
+    assert [task['task_id'] for task in result['export_tasks']] == ['runsTenMinutes']
+
+
+def test_a_failing_refresh_while_waiting_returns_the_tasks_as_last_known(emulator):
+    dataset_id = emulator.add_dataset('flaky', [{'task_id': 'runsTenMinutes', 'seconds': 600, 'outcome': 'SUCCESSED'}])
+    # The list answers; polling the task (its path holds its ID) gets a 503, and nothing is retried.
+    emulator.add_faults(status_sequence=[503], only_paths_containing='runsTenMinutes')
+    failed, result = run_main(emulator, dataset_id=dataset_id, status=['RUNNING'], wait=True, wait_sleep=1,
+                              wait_timeout=60, max_retries=0)
+    assert failed
+    assert 'HTTP 503' in result['msg']
+    assert result['dataset_id'] == dataset_id and result['total_count'] == 1
+    assert result['export_tasks'][0]['status'] == 'RUNNING'
+    assert result['status_counts'] == {'INIT': 0, 'RUNNING': 1, 'SUCCESSED': 0, 'FAILED': 0}
+
+
+def test_a_failure_before_the_tasks_are_fetched_has_no_task_keys(emulator):
+    failed, result = run_main(emulator, dataset_name='no-such-dataset', require_status=['SUCCESSED'])
+    assert failed
+    assert result['msg'].startswith('No dataset named no-such-dataset')
+    assert not RESULT_KEYS & set(result)
