@@ -9,13 +9,32 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # The attributes every read-only (_info) module of the collection shares.
+    # The attributes every read-only (_info) module of the collection shares, as ansible-core's
+    # action_common_attributes fragments describe them.
     DOCUMENTATION = r'''
 attributes:
   check_mode:
     support: full
-    description: The module never changes anything.
+    description:
+      - Can run in check_mode and return changed status prediction without modifying target.
+      - The module never changes anything; it runs the same in check mode.
   diff_mode:
     support: none
-    description: Nothing changes, so there is no diff.
+    description:
+      - Will return details on what has changed when in diff mode.
+      - Nothing changes, so there is no diff.
+  platform:
+    support: full
+    platforms: posix
+    description:
+      - Target OS/families that can be operated against.
+      - The module only talks HTTPS to the cloud, from wherever it runs (Python 3.8+ and C(requests));
+        usually the controller (a play on C(localhost), or C(delegate_to) it).
+  action_group:
+    support: full
+    membership:
+      - mlops.cloud.modelarts
+    description:
+      - Use C(group/mlops.cloud.modelarts) in C(module_defaults) to set defaults (credentials, region,
+        endpoints) for every module of the collection.
 '''

@@ -16,9 +16,11 @@ description:
   - Lists the export tasks of a ModelArts dataset on Open Telekom Cloud or Huawei Cloud, or returns one task.
   - By default every page is fetched and the result holds every task exactly once, in the API's order
     (newest first). A list that cannot be shown to be complete makes the module fail instead.
-  - With O(wait=true) it waits until every selected task is V(SUCCESSED) or V(FAILED), to gate a deployment
-    on an export. Waiting ends as soon as one selected task is V(FAILED), so a gate fails fast;
-    RV(status_counts) shows it. Few unfinished tasks are polled one by one (one request each), more by listing again.
+  - With O(wait=true) it waits until every selected task is V(SUCCESSED) or V(FAILED).
+    Few unfinished tasks are polled one by one (one request each), more by listing again.
+  - With O(require_status) it is a gate, to stop a deployment on a failed export. The module fails, naming
+    each selected task not in a required state with its error, unless every selected task is in one.
+    With O(wait), waiting ends as soon as a finished task makes that impossible.
   - Changes nothing. Runs the same in check mode.
 author:
   - mlops.cloud maintainers (@mlops-cloud)
@@ -53,11 +55,44 @@ options:
     type: list
     elements: str
     choices: [INIT, RUNNING, SUCCESSED, FAILED]
+  require_status:
+    description:
+      - Fail unless every selected task is in one of these states, checked after fetching and, with O(wait),
+        after waiting. Usually V([SUCCESSED]).
+      - >-
+        The failure message is one line naming each task that is not, with its state, and for a V(FAILED) task its
+        C(error_code) and C(error_msg), for an unfinished one its progress, for example
+        "Export task TZMuy7OKbClkGCAc3gb of dataset WxCREuCkBSAlQr9xrde is FAILED (ModelArts.4358: Invalid export
+        path); required: SUCCESSED". The result still holds every return value.
+      - With O(wait), waiting ends as soon as a selected task has finished in a state not listed here, since the
+        requirement can then no longer be met. Without O(wait), it checks the tasks as they are now (an audit).
+      - The selected tasks are those O(task_id) or O(status) choose. When none is selected (no task in the states
+        O(status) names, or a dataset without exports), the requirement holds and the module does not fail;
+        "every running export finished well" is true when none was running. To require at least one task,
+        check RV(export_tasks) in the play.
+    type: list
+    elements: str
+    choices: [INIT, RUNNING, SUCCESSED, FAILED]
 extends_documentation_fragment:
   - mlops.cloud.connection
   - mlops.cloud.paging
   - mlops.cloud.wait
   - mlops.cloud.info_module
+seealso:
+  - module: mlops.cloud.modelarts_dataset_info
+    description: The datasets of a project, to find the ones whose exports to gather.
+  - name: Gate a deployment on a dataset export
+    description: The guide, with playbooks the tests run against the local emulator.
+    link: https://github.com/mlops-cloud/mlops.cloud/blob/main/docs/gate-on-export.md
+  - name: Querying the Dataset Export Task List (ModelArts API, Open Telekom Cloud)
+    description: The API the module lists the tasks with.
+    link: https://docs.otc.t-systems.com/modelarts/api-ref/data_management/data_export_task/querying_the_dataset_export_task_list.html
+  - name: Querying the Status of a Dataset Export Task (ModelArts API, Open Telekom Cloud)
+    description: The API the module gets one task with (O(task_id), and polling while it waits).
+    link: https://docs.otc.t-systems.com/modelarts/api-ref/data_management/data_export_task/querying_the_status_of_a_dataset_export_task.html
+  - name: Querying the Dataset Export Task List (ModelArts API, Huawei Cloud)
+    description: The same API on Huawei Cloud.
+    link: https://support.huaweicloud.com/intl/en-us/api-modelarts/GetExportTasksStatusOfDataset.html
 '''
 
 EXAMPLES = r'''
@@ -87,7 +122,7 @@ EXAMPLES = r'''
   delegate_to: localhost
   register: failed_exports
 
-- name: Gate on completion - wait for one export, then fail the play if it failed
+- name: Gate - wait for one export; fail with its error message unless it SUCCESSED
   mlops.cloud.modelarts_dataset_export_tasks_info:
     region: eu-de
     dataset_id: WxCREuCkBSAlQr9xrde
@@ -95,21 +130,26 @@ EXAMPLES = r'''
     wait: true
     wait_timeout: 1800
     wait_sleep: 15
+    require_status: [SUCCESSED]
   delegate_to: localhost
   register: export
-  failed_when: >-
-    export is failed or export.status_counts.FAILED > 0
 
-- name: Gate on every running export of a dataset, found by name; fail with the first task's error message
+- name: Gate on every running export of a dataset, found by name; fails at the first FAILED one, naming it
   mlops.cloud.modelarts_dataset_export_tasks_info:
     region: eu-de
     dataset_name: dataset-example
     status: [INIT, RUNNING]
     wait: true
+    require_status: [SUCCESSED]
   delegate_to: localhost
   register: running_exports
-  failed_when: >-
-    running_exports is failed or running_exports.status_counts.FAILED > 0
+
+- name: Audit gate - fail unless every export of the dataset SUCCESSED (no waiting)
+  mlops.cloud.modelarts_dataset_export_tasks_info:
+    region: eu-de
+    dataset_id: WxCREuCkBSAlQr9xrde
+    require_status: [SUCCESSED]
+  delegate_to: localhost
 
 - name: Audit - where did the successful exports write to?
   ansible.builtin.debug:
@@ -129,7 +169,11 @@ export_tasks:
   description:
     - The export tasks, exactly as the API returns them, in the API's order, each task once.
     - Fields the API adds later are passed through unchanged.
-  returned: always
+    - When the module fails after the tasks were fetched (O(require_status) not met, O(wait_timeout) ran out,
+      a request failed while waiting), the tasks as last fetched. A failure before that (bad options, credentials,
+      an unknown dataset, a failed listing) returns none of RV(export_tasks), RV(dataset_id), RV(total_count)
+      and RV(status_counts).
+  returned: success, and on failure once the tasks were fetched
   type: list
   elements: dict
   contains:
@@ -196,20 +240,20 @@ export_tasks:
 dataset_id:
   description:
     - ID of the dataset, as given in O(dataset_id) or resolved from O(dataset_name).
-  returned: always
+  returned: success, and on failure once the tasks were fetched
   type: str
   sample: WxCREuCkBSAlQr9xrde
 total_count:
   description:
     - The API's own count of the tasks matching the server-side query (dataset and O(export_type)),
       before the O(status) filter. With O(task_id), V(1).
-  returned: always
+  returned: success, and on failure once the tasks were fetched
   type: int
   sample: 2
 status_counts:
   description:
-    - How many of the returned tasks are in each state; all four keys are always present.
-  returned: always
+    - How many of the returned tasks (RV(export_tasks)) are in each state; all four keys are always present.
+  returned: success, and on failure once the tasks were fetched
   type: dict
   sample: {"INIT": 0, "RUNNING": 1, "SUCCESSED": 12, "FAILED": 0}
 '''

@@ -70,6 +70,21 @@ extends_documentation_fragment:
   - mlops.cloud.connection
   - mlops.cloud.paging
   - mlops.cloud.info_module
+seealso:
+  - module: mlops.cloud.modelarts_dataset_export_tasks_info
+    description: The export tasks of a dataset, optionally after waiting for them, to gate a deployment.
+  - name: Audit dataset exports
+    description: The guide that audits the exports of every dataset of a project, with both modules.
+    link: https://github.com/mlops-cloud/mlops.cloud/blob/main/docs/audit-exports.md
+  - name: Querying the Dataset List (ModelArts API, Open Telekom Cloud)
+    description: The API the module lists datasets with.
+    link: https://docs.otc.t-systems.com/modelarts/api-ref/data_management/dataset_management/querying_the_dataset_list.html
+  - name: Querying Details About a Dataset (ModelArts API, Open Telekom Cloud)
+    description: The API the module gets one dataset with (O(dataset_id)).
+    link: https://docs.otc.t-systems.com/modelarts/api-ref/data_management/dataset_management/querying_details_about_a_dataset.html
+  - name: Querying the Dataset List (ModelArts API, Huawei Cloud)
+    description: The same API on Huawei Cloud.
+    link: https://support.huaweicloud.com/intl/en-us/api-modelarts/ListDatasets.html
 '''
 
 EXAMPLES = r'''
