@@ -45,11 +45,18 @@ TREE = os.path.join(BUILD_DIR, 'ansible_collections', 'mlops', 'cloud')
 GET_PIP_STANDIN = os.path.join(ROOT, 'scripts', 'get_pip_standin.py')
 STANDIN_MARKER = 'Offline stand-in for the ``get-pip.py`` bootstrap script'
 PYTHON_VERSION = '%d.%d' % sys.version_info[:2]
-STAGES = ('units', 'sanity', 'integration', 'lint', 'changelog', 'docs', 'build', 'importer', 'ee', 'molecule')
+STAGES = ('units', 'mutation', 'sanity', 'integration', 'lint', 'changelog', 'docs', 'build', 'importer', 'ee', 'molecule')
 RELEASE_REQUIREMENTS = os.path.join(ROOT, 'tests', 'requirements-release.txt')
 RELEASE_VENV = os.path.join(BUILD_DIR, 'venvs', 'release')
 IMPORTER_CONFIG = os.path.join(ROOT, 'tests', 'galaxy-importer.cfg')
 EE_FILE = os.path.join(ROOT, 'docs', 'execution-environment.yml')
+HYPOTHESIS_DB = os.path.join(ROOT, '.hypothesis', 'examples')
+# The mutation stage mutates these core files of plugins/module_utils (all of it takes longer than
+# CI's time allows on 2 cores); MLOPS_MUTATE names others ("retries.py paging.py", or "all").
+MUTATED_FILES = ('retries.py', 'waiting.py', 'paging.py', 'datasets.py', 'signer.py', 'errors.py')
+MUTATION_THRESHOLD = 85.0  # per cent of the mutants not reviewed as equivalent that the tests must kill
+EQUIVALENT_MUTANTS = os.path.join(ROOT, 'tests', 'mutation', 'equivalent.txt')
+KILLED_STATUSES = ('killed', 'timeout', 'caught by type check')
 
 # ansible-core minor -> controller Python the matrix runs it with (each within that release's
 # supported controller range; see docs/supported-versions.md). The last one is the newest.
@@ -428,6 +435,8 @@ def stage_units(toolchain=None):
         # build/ makes ``ansible_collections.mlops.cloud...`` importable; the tree root makes ``emulator`` importable.
         'PYTHONPATH': os.pathsep.join([toolchain.collections_dir, toolchain.tree]),
         'ANSIBLE_COLLECTIONS_PATH': toolchain.collections_dir,
+        # Outside the build tree, which is recreated on every run (see tests/unit/conftest.py).
+        'MLOPS_HYPOTHESIS_DB': HYPOTHESIS_DB,
     })
     # -rs prints why a test was skipped: a skip is a failure here (a missing pinned dependency
     # must not hide the tests that need it).
@@ -448,6 +457,105 @@ def check_pytest_run(rc, output):
     if re.search(r'\b\d+ skipped', counts):
         raise StageFailed('pytest skipped tests (%s); see the SKIPPED lines above' % counts)
     return counts
+
+
+def stage_mutation():
+    """mutmut over the core files of plugins/module_utils; fails below MUTATION_THRESHOLD per cent killed."""
+    work = os.path.join(BUILD_DIR, 'mutation')
+    if os.path.exists(work):
+        shutil.rmtree(work)
+    # A collections directory of its own: mutmut imports the mutated copy in mutants/ by module name.
+    shutil.copytree(TREE, os.path.join(work, 'ansible_collections', 'mlops', 'cloud'),
+                    ignore=shutil.ignore_patterns('output', '.git', '__pycache__', '.hypothesis'))
+    with open(os.path.join(work, 'setup.cfg'), 'w', encoding='utf-8') as cfg:
+        cfg.write(mutmut_config(mutated_files()))
+    env = tool_env({'HYPOTHESIS_PROFILE': 'ci'})
+    env.pop('PYTHONPATH', None)  # only mutants/ may provide the collection
+    log_path = os.path.join(work, 'mutmut.log')
+    rc = run_to_log([MAIN.tool('mutmut'), 'run', '--max-children', str(os.cpu_count() or 2)], work, env, log_path)
+    if rc != 0:
+        raise StageFailed('mutmut run exited with %d (output in %s)' % (rc, log_path))
+    statuses = mutant_statuses(run_capture([MAIN.tool('mutmut'), 'results', '--all', 'true'], cwd=work, env=env)[1])
+    if not statuses:
+        raise StageFailed('mutmut reported no mutants')
+    return mutation_verdict(statuses, load_equivalent_mutants(), work, env)
+
+
+def mutated_files():
+    """The module_utils files to mutate: MUTATED_FILES, or those $MLOPS_MUTATE names ("all" for every one)."""
+    wanted = os.environ.get('MLOPS_MUTATE', '').split() or list(MUTATED_FILES)
+    if wanted == ['all']:
+        return []
+    return wanted
+
+
+def mutmut_config(files):
+    """setup.cfg for mutmut run from the mutation work directory."""
+    module_utils = 'ansible_collections/mlops/cloud/plugins/module_utils/'
+    lines = ['[mutmut]', 'source_paths = ' + module_utils, 'also_copy = ansible_collections/mlops/cloud/',
+             'pytest_add_cli_args_test_selection = ansible_collections/mlops/cloud/tests/unit/plugins',
+             'pytest_add_cli_args = -p no:cacheprovider']
+    if files:
+        lines.append('only_mutate =\n' + '\n'.join('    %s%s' % (module_utils, name) for name in files))
+    return '\n'.join(lines) + '\n'
+
+
+def run_to_log(cmd, cwd, env, log_path):
+    """Run a command with its output in a file (mutmut redraws a progress line); show the tail; return rc."""
+    log('$ %s   (in %s, output in %s)' % (' '.join(cmd), cwd, log_path))
+    with open(log_path, 'w', encoding='utf-8') as out:
+        rc = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, check=False).returncode
+    with open(log_path, encoding='utf-8', errors='replace') as out:
+        lines = [line.strip() for line in re.split(r'[\r\n]+', out.read()) if line.strip()]
+    emit(''.join(line + '\n' for line in lines[-15:]))
+    return rc
+
+
+def mutant_statuses(output):
+    """{mutant name: status} from ``mutmut results --all true``."""
+    return dict(re.findall(r'^\s+(\S+__mutmut_\d+): (.+?)\s*$', output, re.MULTILINE))
+
+
+def load_equivalent_mutants():
+    """{mutant name: why it is equivalent} from tests/mutation/equivalent.txt ("name  reason", # comments)."""
+    equivalent = {}
+    with open(EQUIVALENT_MUTANTS, encoding='utf-8') as handle:
+        for line in handle:
+            line = line.strip()
+            if line and not line.startswith('#'):
+                name, _sep, reason = line.partition(' ')
+                if not reason.strip():
+                    raise StageFailed('%s: %s has no reason' % (os.path.relpath(EQUIVALENT_MUTANTS, ROOT), name))
+                equivalent[name] = reason.strip()
+    return equivalent
+
+
+def mutation_verdict(statuses, equivalent, work, env):
+    """Write the survivors' report; fail below the threshold; return the stage's note."""
+    killed = [name for name, status in statuses.items() if status in KILLED_STATUSES]
+    survivors = sorted(name for name, status in statuses.items() if status not in KILLED_STATUSES)
+    reviewed = [name for name in survivors if name in equivalent]
+    unreviewed = [name for name in survivors if name not in equivalent]
+    stale = sorted(name for name in equivalent if statuses.get(name) in KILLED_STATUSES)
+    score = 100.0 * len(killed) / max(1, len(statuses) - len(reviewed))
+    report = os.path.join(work, 'survivors.txt')
+    with open(report, 'w', encoding='utf-8') as out:
+        out.write('%.1f%% killed: %d of %d mutants, %d reviewed as equivalent\n' % (
+            score, len(killed), len(statuses), len(reviewed)))
+        for name in unreviewed:
+            diff = run_capture([MAIN.tool('mutmut'), 'show', name], cwd=work, env=env, check=False)[1]
+            out.write('\n%s (%s)\n%s' % (name, statuses[name], diff))
+        for name in reviewed:
+            out.write('\n%s (equivalent: %s)\n' % (name, equivalent[name]))
+        for name in stale:
+            out.write('\n%s is listed as equivalent but is now killed: remove it from the list\n' % name)
+    log('mutation report: %s' % report)
+    note = '%.1f%% of %d mutants killed, %d survivor(s) not reviewed, %d equivalent' % (
+        score, len(statuses), len(unreviewed), len(reviewed))
+    if score < MUTATION_THRESHOLD:
+        raise StageFailed('%s; below %.0f%% (survivors in %s)' % (note, MUTATION_THRESHOLD, report))
+    return note
 
 
 def ansible_test(toolchain, *args):
@@ -717,6 +825,7 @@ def stage_molecule():
 
 STAGE_FUNCS = {
     'units': stage_units,
+    'mutation': stage_mutation,
     'sanity': stage_sanity,
     'integration': stage_integration,
     'lint': stage_lint,

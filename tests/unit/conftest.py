@@ -20,14 +20,33 @@ __metaclass__ = type
 
 import datetime
 import os
+import subprocess
+import sys
 
+import pytest
 from hypothesis import settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 DEADLINE = datetime.timedelta(seconds=2)
-DEFAULT_DATABASE = os.path.join(os.path.dirname(__file__), '..', '..', '.hypothesis', 'examples')
+TREE_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+DEFAULT_DATABASE = os.path.join(TREE_ROOT, '.hypothesis', 'examples')
 
 settings.register_profile('ci', derandomize=True, deadline=DEADLINE, print_blob=True)
 settings.register_profile('dev', deadline=DEADLINE, database=DirectoryBasedExampleDatabase(
     os.environ.get('MLOPS_HYPOTHESIS_DB') or DEFAULT_DATABASE))
 settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE') or ('ci' if os.environ.get('CI') else 'dev'))
+
+
+@pytest.fixture(scope='module')
+def emulator_url(tmp_path_factory):
+    """The URL of an emulator (``python -m emulator serve``) run as a real process for one test module."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(path for path in (TREE_ROOT, env.get('PYTHONPATH')) if path)
+    with open(str(tmp_path_factory.mktemp('emulator') / 'serve.log'), 'wb') as log:
+        process = subprocess.Popen([sys.executable, '-m', 'emulator', 'serve', '--port', '0'],
+                                   stdout=subprocess.PIPE, stderr=log, env=env)
+        line = process.stdout.readline().decode().strip()
+        assert line.startswith('EMULATOR_URL=http://127.0.0.1:'), line
+        yield line.split('=', 1)[1]
+        process.terminate()
+        assert process.wait(timeout=10) == 0

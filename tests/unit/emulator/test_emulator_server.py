@@ -36,16 +36,8 @@ def _env():
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    log = open(str(tmp_path_factory.mktemp("emulator") / "serve.log"), "wb")
-    process = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=log, env=_env())
-    line = process.stdout.readline().decode().strip()
-    assert line.startswith("EMULATOR_URL=http://127.0.0.1:"), line
-    yield line.split("=", 1)[1]
-    process.terminate()
-    assert process.wait(timeout=10) == 0
-    log.close()
+def base_url(emulator_url):
+    return emulator_url
 
 
 @pytest.fixture(autouse=True)
@@ -294,9 +286,7 @@ def test_stats_count_served_requests_but_not_admin_ones(base_url):
     assert stats["by_route"]["GET /v2/{project_id}/datasets/{dataset_id}/export-tasks"] == 3
     last = dict(stats["requests"][-1])
     arrived = last.pop("at")
-    assert {key: last[key] for key in ("method", "path", "query", "status")} == \
-        {"method": "GET", "path": "/nowhere", "query": "", "status": 404}
-    assert isinstance(last["at"], float)
+    assert last == {"method": "GET", "path": "/nowhere", "query": "", "status": 404}
     # "at" is the server's monotonic clock: each request arrived no earlier than the one before.
     assert [entry["at"] for entry in stats["requests"]] == sorted(entry["at"] for entry in stats["requests"])
     assert isinstance(arrived, float)
