@@ -1,15 +1,17 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Argument validation and selection of modelarts_dataset_info, without HTTP."""
+"""modelarts_dataset_info: argument validation and selection without HTTP, and main() against the emulator."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import pytest
+import requests
 
 from ansible_collections.mlops.cloud.plugins.modules import modelarts_dataset_info as module
 from ansible_collections.mlops.cloud.tests.unit.plugins.modules.params import default_params
+from ansible_collections.mlops.cloud.tests.unit.plugins.modules.run_module import SECRET_KEY, run_main
 
 
 def params(**overrides):
@@ -74,3 +76,81 @@ def test_dataset_id_returns_one_element_list():
     api = FakeApi(DATASETS)
     assert module.gather_datasets(api, params(dataset_id='x')) == ([{'dataset_id': 'x'}], 1)
     assert api.calls == [('get', 'x')]
+
+
+# --- main(), with its parameters, against the emulator as a real process over HTTP ---
+
+# From emulator/seed.py: the five datasets of project eu-de, newest first.
+EXAMPLE_ID = 'WxCREuCkBSAlQr9xrde'
+DETECTION_ID = 'datasetDetectionxxxx'
+ALL_NAMES = 5
+
+
+@pytest.fixture
+def emulator(emulator_url):
+    assert requests.post(emulator_url + '/_emulator/reset').status_code == 200
+    return emulator_url
+
+
+def dataset_list_requests(emulator):
+    served = requests.get(emulator + '/_emulator/stats').json()['requests']
+    return [entry['query'] for entry in served if entry['path'].endswith('/datasets')]
+
+
+def test_main_by_dataset_id_returns_that_dataset(emulator):
+    failed, result, output = run_main(module, emulator, dataset_id=EXAMPLE_ID)
+    assert not failed, result
+    assert [d['dataset_id'] for d in result['datasets']] == [EXAMPLE_ID]
+    assert result['datasets'][0]['dataset_name'] == 'dataset-example'
+    assert result['total_count'] == 1 and result['changed'] is False
+    assert SECRET_KEY not in output
+
+
+def test_main_lists_every_page_of_the_project(emulator):
+    failed, result, _output = run_main(module, emulator, limit=2)
+    assert not failed, result
+    assert len(result['datasets']) == result['total_count'] == ALL_NAMES
+    assert len(set(d['dataset_id'] for d in result['datasets'])) == ALL_NAMES
+    assert len(dataset_list_requests(emulator)) == 3  # pages of 2, 2 and 1
+
+
+def test_main_with_offset_returns_one_page_and_the_whole_count(emulator):
+    failed, result, _output = run_main(module, emulator, limit=2, offset=1)
+    assert not failed, result
+    assert len(result['datasets']) == 2 and result['total_count'] == ALL_NAMES
+    assert dataset_list_requests(emulator) == ['limit=2&offset=1']
+
+
+def test_main_by_name_keeps_the_exact_match_only(emulator):
+    failed, result, _output = run_main(module, emulator, dataset_name='dataset-e')
+    assert not failed, result
+    assert result['datasets'] == []
+    failed, result, _output = run_main(module, emulator, dataset_name='dataset-example')
+    assert not failed, result
+    assert [d['dataset_id'] for d in result['datasets']] == [EXAMPLE_ID]
+
+
+def test_main_passes_the_filters_to_the_api(emulator):
+    failed, result, _output = run_main(module, emulator, dataset_type=1, support_export=True)
+    assert not failed, result
+    assert [d['dataset_id'] for d in result['datasets']] == [DETECTION_ID]
+    assert 'dataset_type=1' in dataset_list_requests(emulator)[0]
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'limit': 0}, 'limit must be between 1 and 100, got 0'),
+    ({'dataset_id': ' '}, 'dataset_id must not be empty'),
+    ({'dataset_id': EXAMPLE_ID, 'offset': 1}, 'parameters are mutually exclusive: dataset_id|offset'),
+    ({'dataset_name': 'a', 'search_content': 'a'}, 'parameters are mutually exclusive: dataset_name|search_content'),
+])
+def test_main_refuses_bad_input_in_one_line_before_any_request(emulator, args, message):
+    failed, result, output = run_main(module, emulator, **args)
+    assert failed and result['msg'] == message
+    assert dataset_list_requests(emulator) == [] and SECRET_KEY not in output
+
+
+def test_main_reports_an_unknown_dataset_id_by_the_apis_error(emulator):
+    failed, result, _output = run_main(module, emulator, dataset_id='noSuchDataset')
+    assert failed
+    assert result['msg'].startswith('Get dataset noSuchDataset failed: HTTP 400, error code ModelArts.4352, '
+                                    'message: Dataset does not exist: noSuchDataset, request id ')
