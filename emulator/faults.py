@@ -17,6 +17,8 @@ import threading
 import time
 from email.utils import formatdate
 
+from emulator import hostile
+
 # Error bodies for injected statuses, shaped like the API gateway's own answers.
 _FAULT_ERRORS = {
     429: ("APIG.0308", "The request is throttled."),
@@ -31,7 +33,7 @@ RETRY_AFTER_FORMATS = ("seconds", "http-date")
 _COUNTED_KEYS = ("drop_connections", "malformed_json", "truncated_body", "slow_body", "missing_keys")
 KNOWN_KEYS = ("status_sequence", "retry_after", "retry_after_format", "offset_mode", "latency_ms",
               "slow_body_seconds", "expire_tokens_after", "insert_tasks_between_pages",
-              "only_paths_containing") + _COUNTED_KEYS
+              "only_paths_containing") + _COUNTED_KEYS + hostile.KINDS + tuple(hostile.PARAMETERS)
 # Answer-replacing faults, in the order they win when several match one request.
 _REPLACING_ORDER = ("drop_connections", "status", "truncated_body", "malformed_json")
 
@@ -130,6 +132,8 @@ class FaultPlan(object):
         if path_filter is not None and (not isinstance(path_filter, str) or not path_filter):
             raise ValueError("only_paths_containing must be a non-empty string")
         counts = dict((key, _count(spec, key)) for key in _COUNTED_KEYS)
+        hostile_counts = dict((key, _count(spec, key)) for key in hostile.KINDS)
+        hostile.validate_parameters(spec)
         slow_seconds = spec.get("slow_body_seconds")
         if slow_seconds is not None and (isinstance(slow_seconds, bool) or not isinstance(slow_seconds, (int, float))
                                          or slow_seconds < 0):
@@ -154,6 +158,10 @@ class FaultPlan(object):
             if counts[key]:
                 params = {"slow_body_seconds": slow_seconds} if key == "slow_body" else {}
                 new_entries.append(_Entry(key, counts[key], path_filter, **params))
+        for kind in hostile.KINDS:
+            if hostile_counts[kind]:
+                new_entries.append(_Entry(kind, hostile_counts[kind], path_filter, used=0,
+                                          **hostile.parameters_of(spec)))
         expire_now = expire_after == 0
         if expire_after:
             new_entries.append(_Entry("expire_tokens_after", expire_after, path_filter))
@@ -232,6 +240,16 @@ class FaultPlan(object):
         with self._lock:
             entry = self._take("status", path)
             return self._status_fault(entry) if entry is not None else None
+
+    def take_hostile(self, path):
+        """(kind, parameters, earlier uses) of the hostile answer for this request, or None."""
+        with self._lock:
+            for kind in hostile.KINDS:
+                entry = self._take(kind, path)
+                if entry is not None:
+                    entry.params["used"] += 1
+                    return kind, entry.params, entry.params["used"] - 1
+            return None
 
     def take_missing_keys(self, path):
         with self._lock:

@@ -16,7 +16,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from emulator import api
+from emulator import api, hostile
 from emulator.errors import ApiError
 from emulator.faults import NO_FAULTS
 
@@ -92,6 +92,13 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             status, payload = fault.status, {"error_code": fault.error_code, "error_msg": fault.error_msg}
         else:
             status, payload, headers = self._call(route, params, request)
+        answer = self._hostile_answer(raw_path, raw_query, status, payload, headers) \
+            if route is not None and route.kind == "modelarts" else None
+        if answer is not None:
+            emulator.store.record_request(self.command, template, raw_path, raw_query, answer.status)
+            data = answer.data if answer.data is not None else json.dumps(answer.payload).encode("utf-8")
+            self._send_bytes(answer.status, data, answer.headers, trickle_seconds=answer.trickle_seconds)
+            return
         data = json.dumps(payload).encode("utf-8")
         content_length = None
         if faults.truncated or faults.malformed:
@@ -104,6 +111,16 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self._send_bytes(status, data, headers, content_length, faults.slow_seconds)
         if faults.truncated:
             self.close_connection = True  # fewer bytes than announced, then the end of the stream
+
+    def _hostile_answer(self, path, query, status, payload, headers):
+        """The answer rewritten by a planned hostile fault, or None when none applies."""
+        taken = self.server.emulator.faults.take_hostile(path)
+        if taken is None:
+            return None
+        kind, params, uses = taken
+        answer = hostile.Answer(status, payload, headers)
+        hostile.apply(kind, params, answer, self.headers, query, uses)
+        return answer
 
     def _call(self, route, params, request):
         """Run a handler; return (status, body, headers), turning any exception into an error body."""
@@ -131,8 +148,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     def _send(self, status, payload, headers=None):
         self._send_bytes(status, json.dumps(payload).encode("utf-8"), headers)
 
-    def _send_bytes(self, status, data, headers=None, content_length=None, slow_seconds=None):
-        """Send an answer; ``content_length`` may lie, ``slow_seconds`` delays the body after the headers."""
+    def _send_bytes(self, status, data, headers=None, content_length=None, slow_seconds=None, trickle_seconds=None):
+        """Send an answer; ``content_length`` may lie, ``slow_seconds`` delays the body after the headers,
+        ``trickle_seconds`` sends the body one byte at a time with that pause before each."""
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -144,6 +162,12 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             if slow_seconds:
                 self.wfile.flush()
                 time.sleep(slow_seconds)
+            if trickle_seconds:
+                for index in range(len(data)):
+                    self.wfile.flush()
+                    time.sleep(trickle_seconds)
+                    self.wfile.write(data[index:index + 1])
+                return
             self.wfile.write(data)
         except (ConnectionError, ssl.SSLError):
             # The client went away (e.g. it timed out waiting for a slow body): nothing to answer.

@@ -26,7 +26,15 @@ warned() { tr '\n' ' ' < "$1" | tr -s ' ' | grep -qF -- "$2"; }
 mkdir -p "$work_dir/shared-cache/mlops.cloud/tokens"
 chmod 0777 "$work_dir/shared-cache/mlops.cloud/tokens"
 XDG_CACHE_HOME="$work_dir/shared-cache" ansible-playbook token_cache.yml "$@" 2>&1 | tee "$work_dir/token_cache.log"
-warned "$work_dir/token_cache.log" "is writable by other users or not owned by you; not using it"
+warned "$work_dir/token_cache.log" "is writable by other users; not using it. Fix with: chmod 700"
+
+# The cache serves a token only to the password that obtained it.
+mkdir -m 0700 "$work_dir/private-cache"
+XDG_CACHE_HOME="$work_dir/private-cache" ansible-playbook token_cache_binding.yml "$@"
+
+# Hostile servers and bad input: outcome, requests and time of each (a fresh token: the fault
+# matrix expired the earlier one).
+MLOPS_TEST_TOKEN="$(python ../setup_emulator/issue_token.py "$MLOPS_EMULATOR_URL")" ansible-playbook hostile.yml "$@"
 
 # HTTPS with a throwaway CA; the warning for validate_certs=false is checked in the output.
 start_emulator tls-emulator MLOPS_EMULATOR_TLS_URL --tls-dir "$work_dir/tls"

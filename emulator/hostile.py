@@ -1,0 +1,144 @@
+"""Hostile answers: what a broken proxy or an attacker's endpoint sends, for the client's bounds.
+
+Each is a counted fault (``POST /_emulator/faults`` with ``{"<kind>": N, ...}``) that applies to
+the next N matching ``/v2`` requests, at most one hostile kind per request, in ``KINDS`` order.
+The request is served normally first; the hostile kind then rewrites or replaces its answer:
+
+- ``huge_total``: the list's total becomes ``huge_total_value`` (default 10**9);
+- ``growing_total``: the total grows by a page on every use, and the page is padded to full with
+  new tasks, so a client that reads "while the page is full" never stops on its own;
+- ``page_over_limit``: the page holds one item more than the ``limit`` asked for;
+- ``echo_headers``: 400 whose ``error_msg`` echoes the request headers (plain, JSON-escaped and
+  percent-encoded), as some proxies do;
+- ``redirect``: 302 to ``redirect_location`` (default ``https://attacker.example/collect``);
+- ``gzip_bomb``: a gzip body of about 1 MB that inflates to ``gzip_bomb_mb`` MiB (default 1024);
+- ``trickle_body``: the answer's body is sent one byte every ``trickle_seconds`` (default 1);
+- ``deep_json``: a 200 whose body is an array nested 100,000 levels deep;
+- ``state_not_string``: every listed item's ``status`` becomes a list.
+"""
+
+import copy
+import json
+import threading
+import zlib
+from urllib.parse import parse_qs, quote
+
+KINDS = ("redirect", "echo_headers", "gzip_bomb", "trickle_body", "deep_json", "huge_total", "growing_total",
+         "page_over_limit", "state_not_string")
+PARAMETERS = {"huge_total_value": 10 ** 9, "gzip_bomb_mb": 1024, "trickle_seconds": 1.0,
+              "redirect_location": "https://attacker.example/collect"}
+DEEP_JSON_LEVELS = 100000
+TOTAL_KEYS = ("total_count", "total_number")
+LIST_KEYS = ("export_tasks", "datasets", "versions", "import_tasks")
+ID_KEYS = ("task_id", "dataset_id", "version_id")
+
+_BOMBS = {}
+_BOMBS_LOCK = threading.Lock()
+
+
+def validate_parameters(spec):
+    """Raise ValueError naming a bad hostile parameter."""
+    value = spec.get("huge_total_value")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError("huge_total_value must be a non-negative integer")
+    for key in ("gzip_bomb_mb", "trickle_seconds"):
+        value = spec.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+            raise ValueError("%s must be a positive number" % key)
+    location = spec.get("redirect_location")
+    if location is not None and (not isinstance(location, str) or not location):
+        raise ValueError("redirect_location must be a non-empty string")
+
+
+def parameters_of(spec):
+    return dict((key, spec.get(key, default)) for key, default in PARAMETERS.items())
+
+
+class Answer(object):
+    """What the server is about to send: status, JSON payload (or raw bytes) and headers."""
+
+    def __init__(self, status, payload, headers):
+        self.status = status
+        self.payload = payload
+        self.headers = dict(headers or {})
+        self.data = None  # raw bytes replacing the JSON payload
+        self.trickle_seconds = None
+
+
+def apply(kind, params, answer, request_headers, query, uses):
+    """Rewrite ``answer`` for one use of ``kind``; ``uses`` counts earlier uses of this entry."""
+    if kind == "redirect":
+        answer.status, answer.payload = 302, {}
+        answer.headers["Location"] = params["redirect_location"]
+    elif kind == "echo_headers":
+        echoed = dict(request_headers.items())
+        answer.status = 400
+        answer.payload = {"error_code": "PROXY.0400", "error_msg": "Bad request; headers were: %s | %s | %s" % (
+            "; ".join("%s: %s" % item for item in echoed.items()), json.dumps(echoed),
+            quote(json.dumps(echoed)))}
+    elif kind == "gzip_bomb":
+        answer.status, answer.data = 200, _bomb(int(params["gzip_bomb_mb"]))
+        answer.headers["Content-Encoding"] = "gzip"
+    elif kind == "trickle_body":
+        answer.trickle_seconds = float(params["trickle_seconds"])
+    elif kind == "deep_json":
+        answer.status, answer.data = 200, b"[" * DEEP_JSON_LEVELS + b"]" * DEEP_JSON_LEVELS
+    elif answer.status == 200 and isinstance(answer.payload, dict):
+        _rewrite_list(kind, params, answer.payload, query, uses)
+
+
+def _rewrite_list(kind, params, payload, query, uses):
+    total_key = next((key for key in TOTAL_KEYS if key in payload), None)
+    list_key = next((key for key in LIST_KEYS if isinstance(payload.get(key), list)), None)
+    if total_key is None or list_key is None:
+        return
+    items = payload[list_key]
+    limit = _limit(query, len(items))
+    if items:
+        params.setdefault("template", copy.deepcopy(items[0]))  # to pad pages past the real end
+    if kind == "huge_total":
+        payload[total_key] = params["huge_total_value"]
+    elif kind == "growing_total":
+        payload[total_key] += limit * (uses + 1)
+        _pad(items, params.get("template"), limit, "grown%d" % uses)
+    elif kind == "page_over_limit":
+        _pad(items, params.get("template"), limit + 1, "extra%d" % uses)
+    elif kind == "state_not_string":
+        for item in items:
+            item["status"] = [item.get("status")]
+
+
+def _limit(query, default):
+    values = parse_qs(query).get("limit")
+    try:
+        return int(values[0]) if values else max(default, 1)
+    except ValueError:
+        return max(default, 1)
+
+
+def _pad(items, template, size, tag):
+    """Append copies of ``template``, each with a new id, until ``items`` holds ``size``."""
+    if template is None:
+        return
+    number = 0
+    while len(items) < size:
+        extra = copy.deepcopy(template)
+        for key in ID_KEYS:
+            if key in extra:
+                extra[key] = "%s%s%04d" % (template[key][:8], tag, number)
+        items.append(extra)
+        number += 1
+
+
+def _bomb(megabytes):
+    """A gzip stream of ``megabytes`` MiB of spaces, built once per size without holding the inflated data."""
+    with _BOMBS_LOCK:
+        if megabytes not in _BOMBS:
+            compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+            block = b" " * (1024 * 1024)
+            parts = [compressor.compress(b"{\"export_tasks\": [], \"total_count\": 0, \"pad\": \"")]
+            parts.extend(compressor.compress(block) for _number in range(megabytes))
+            parts.append(compressor.compress(b"\"}"))
+            parts.append(compressor.flush())
+            _BOMBS[megabytes] = b"".join(parts)
+        return _BOMBS[megabytes]
