@@ -85,8 +85,8 @@ def _token_from(data):
     if not isinstance(data, dict):
         return None
     value, expires_at, project_id = data.get('token'), data.get('expires_at'), data.get('project_id')
-    if not isinstance(value, str) or not value.strip() or value != value.strip():
-        return None
+    if not isinstance(value, str) or not value or not all(32 < ord(char) < 127 for char in value):
+        return None  # it goes into an HTTP header as it is
     if isinstance(expires_at, bool) or not isinstance(expires_at, (int, float)):
         return None
     if project_id is not None and not isinstance(project_id, str):

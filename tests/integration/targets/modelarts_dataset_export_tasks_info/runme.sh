@@ -52,3 +52,6 @@ HW_REGION_NAME=eu-de HW_AUTH_URL="$MLOPS_EMULATOR_URL/v3" \
 OS_ACCESS_KEY=EMULATORAK0000000001 OS_SECRET_KEY=emulator-sk-0000000000000000000000000001 \
 OS_USERNAME=emulator-user OS_PASSWORD=emulator-password \
     ansible-playbook environment.yml -e expected_method=conflict "$@"
+
+# SIGINT / SIGTERM while pages are in flight: the module ends within one timeout and sends nothing after.
+PYTHONPATH="$(cd "$collection_root/../../.." && pwd)${PYTHONPATH:+:$PYTHONPATH}" python interrupt.py "$MLOPS_EMULATOR_URL"

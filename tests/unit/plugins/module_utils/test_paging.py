@@ -160,3 +160,87 @@ def test_pages_not_started_are_cancelled_after_a_failure():
 def test_malformed_pages_are_format_errors(body, message):
     with pytest.raises(ResponseFormatError, match=message):
         fetch_all_pages(lambda offset, limit: body, SHAPE, 100, workers=8)
+
+
+def test_a_later_page_failing_while_an_earlier_is_slow_stops_the_listing_at_once():
+    """Page 1 hangs until released; page 2 fails. The failure must surface while page 1 still hangs,
+    with no page beyond those first in flight started, and the cancel event set for the client."""
+    started = []
+    release = threading.Event()
+    cancel = threading.Event()
+
+    def slow_then_failing(offset, limit):
+        started.append(offset)
+        if offset == 1:
+            release.wait(30)
+        if offset == 2:
+            raise ApiError('List export tasks', 500, None, 'boom', None)
+        return {'total_count': 100 * 40, 'export_tasks': [{'task_id': '%d-%d' % (offset, n)} for n in range(limit)]}
+
+    try:
+        with pytest.raises(ApiError, match='boom'):
+            fetch_all_pages(slow_then_failing, SHAPE, 100, workers=2, cancel=cancel)
+        assert not release.is_set()  # raised while page 1 was still in flight
+        assert sorted(started) == [0, 1, 2, 3][:len(started)] and len(started) <= 4
+        assert cancel.is_set()
+    finally:
+        release.set()
+
+
+def test_pages_are_submitted_lazily_never_more_than_workers_in_flight():
+    in_flight = []
+    peak = []
+    lock = threading.Lock()
+
+    def counting(offset, limit):
+        with lock:
+            in_flight.append(offset)
+            peak.append(len(in_flight))
+        try:
+            return {'total_count': 100 * 30, 'export_tasks': [{'task_id': '%d-%d' % (offset, n)} for n in range(limit)]}
+        finally:
+            with lock:
+                in_flight.remove(offset)
+
+    items, _total = fetch_all_pages(counting, SHAPE, 100, workers=3)
+    assert len(items) == 3000
+    assert max(peak) <= 3
+
+
+def test_a_page_with_more_items_than_limit_is_refused():
+    body = {'total_count': 3, 'export_tasks': [{'task_id': 'a'}, {'task_id': 'b'}, {'task_id': 'c'}]}
+    with pytest.raises(ResponseFormatError, match=r'holds 3 items on a page of at most 2 \(limit\)'):
+        fetch_all_pages(lambda offset, limit: body, SHAPE, 2, workers=1)
+
+
+@pytest.mark.parametrize('total', [10 ** 9, 10 ** 30])
+def test_a_total_that_needs_too_many_pages_is_refused_after_one_request(total):
+    calls = []
+
+    def huge(offset, limit):
+        calls.append(offset)
+        return {'total_count': total, 'export_tasks': [{'task_id': 'x%d' % n} for n in range(limit)]}
+
+    with pytest.raises(IncompleteResultError, match='says total_count is %d, .*more than 10000 pages' % total):
+        fetch_all_pages(huge, SHAPE, 100, workers=8)
+    assert calls == [0]
+
+
+def test_a_total_that_grows_on_every_read_stops_after_a_bounded_number_of_pages():
+    calls = []
+
+    def growing(offset, limit):
+        calls.append(offset)
+        return {'total_count': 250 + 100 * len(calls),
+                'export_tasks': [{'task_id': '%d-%d-%d' % (len(calls), offset, n)} for n in range(limit)]}
+
+    with pytest.raises(IncompleteResultError, match='kept growing'):
+        fetch_all_pages(growing, SHAPE, 100, workers=4)
+    assert len(calls) <= 4 + 4 + 10
+
+
+def test_a_state_that_is_not_a_string_is_a_format_error():
+    shape = ListShape('export task list', 'export_tasks', 'total_count', 'task_id', state_key='status')
+    body = {'total_count': 1, 'export_tasks': [{'task_id': 'a', 'status': ['FAILED']}]}
+    with pytest.raises(ResponseFormatError, match='whose "status" is not a string'):
+        fetch_all_pages(lambda offset, limit: body, shape, 100, workers=1)
