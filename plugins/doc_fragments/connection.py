@@ -10,6 +10,14 @@ __metaclass__ = type
 class ModuleDocFragment(object):
 
     DOCUMENTATION = r'''
+notes:
+  - Credentials (options, environment variables, C(clouds.yaml) values) have surrounding whitespace such as a trailing
+    newline removed. Any other control character, or in O(access_key), O(security_token) and O(auth_token) a character
+    that cannot be sent in an HTTP header, fails the run naming the option (never the value) before any request.
+  - Every secret, the IAM tokens the collection obtains itself included, is masked in results, errors and warnings,
+    also where a server or proxy echoes it escaped (repr, JSON or percent-encoded).
+  - On SIGINT or SIGTERM (Ctrl-C, a cancelled AWX job) the run stops sending requests and ends within about one
+    O(timeout).
 options:
   cloud:
     description:
@@ -94,12 +102,16 @@ options:
   modelarts_endpoint:
     description:
       - Full URL of the ModelArts endpoint. Defaults to C(https://modelarts.<region>.<cloud_domain>).
+      - Credentials inside the URL (C(https://user:password@host)) are refused; an C(http://) endpoint on another
+        machine than this one is used with a warning, because credentials and tokens would cross the network in clear.
+      - Redirects are never followed (they would carry the credentials elsewhere); a 3xx answer fails naming its target host.
     type: str
   iam_endpoint:
     description:
       - Full URL of the IAM endpoint including C(/v3), like E(OS_AUTH_URL).
         Defaults to C(https://iam.<region>.<cloud_domain>/v3).
       - Falls back to E(OS_AUTH_URL) or E(HW_AUTH_URL).
+      - The same rules as for O(modelarts_endpoint) apply.
     type: str
   validate_certs:
     description:
@@ -109,16 +121,23 @@ options:
   ca_cert:
     description:
       - Path of a PEM file with the certificate authorities to trust, for endpoints behind a private CA.
+      - The file must exist and be readable; this is checked before any request.
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP request to connect and to answer.
+      - Seconds each HTTP request attempt may take as a whole, from connecting to the last byte of the answer.
+        A server that sends its answer slowly cannot stretch it.
+      - Between V(1) and V(3600).
+      - Without O(wait), a run ends within (O(max_retries) + 1) x (O(timeout) + 20) seconds, whatever the server does
+        (250 seconds with the defaults); with O(wait), within O(wait_timeout).
+      - Answers larger than 32 MiB after decompression are refused while they are read.
     type: int
     default: 30
   max_retries:
     description:
       - How many times a request is retried after HTTP 429, 500, 502, 503, 504, a dropped connection or a timeout,
-        with capped, jittered exponential backoff that honours C(Retry-After). V(0) disables retries.
+        with capped, jittered exponential backoff that honours C(Retry-After) up to 20 seconds.
+        V(0) disables retries; at most V(10).
     type: int
     default: 4
   max_concurrent_requests:
@@ -133,7 +152,10 @@ options:
     description:
       - Keep IAM tokens from password authentication between module runs, so that repeated runs ask IAM once
         per token lifetime. Tokens are stored in C($XDG_CACHE_HOME/mlops.cloud/tokens) (default C(~/.cache/...)),
-        in files readable by the user only; a directory writable by other users is not used.
+        in files readable by the user only; a directory writable by other users, or owned by another user, is not used.
+      - A cached token is used only with the password that obtained it. The entry keeps a salted PBKDF2 hash of the
+        password, never the password, so a wrong password is sent to IAM (and fails there) and a changed one takes
+        effect at once.
     type: bool
     default: true
 requirements:
