@@ -10,14 +10,6 @@ __metaclass__ = type
 class ModuleDocFragment(object):
 
     DOCUMENTATION = r'''
-notes:
-  - Credentials (options, environment variables, C(clouds.yaml) values) have surrounding whitespace such as a trailing
-    newline removed. Any other control character, or in O(access_key), O(security_token) and O(auth_token) a character
-    that cannot be sent in an HTTP header, fails the run naming the option (never the value) before any request.
-  - Every secret, the IAM tokens the collection obtains itself included, is masked in results, errors and warnings,
-    also where a server or proxy echoes it escaped (repr, JSON or percent-encoded).
-  - On SIGINT or SIGTERM (Ctrl-C, a cancelled AWX job) the run stops sending requests and ends within about one
-    O(timeout).
 options:
   cloud:
     description:
@@ -166,4 +158,11 @@ notes:
     An option always wins over an environment variable. Secrets are never logged or returned.
   - All modules of this collection belong to the action group C(mlops.cloud.modelarts),
     so shared options can be set once with C(module_defaults).
+  - Credentials (options, environment variables, C(clouds.yaml) values) have surrounding whitespace such as a trailing
+    newline removed. Any other control character, or in O(access_key), O(security_token) and O(auth_token) a character
+    that cannot be sent in an HTTP header, fails the run naming the option (never the value) before any request.
+  - Every secret, the IAM tokens the collection obtains itself included, is masked in results, errors and warnings,
+    also where a server or proxy echoes it escaped (repr, JSON or percent-encoded).
+  - On SIGINT or SIGTERM (Ctrl-C, a cancelled AWX job) the run stops sending requests and ends within about one
+    O(timeout).
 '''

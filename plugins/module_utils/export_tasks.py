@@ -20,8 +20,8 @@ EXPORT_TASK_LIST = ListShape('export task list', 'export_tasks', 'total_count', 
 
 
 def _tasks_path(project_id, dataset_id):
-    return '/v2/%s/datasets/%s/export-tasks' % (path_segment(project_id, 'project_id'),
-                                                path_segment(dataset_id, 'dataset_id'))
+    return '/v2/%s/datasets/%s/export-tasks' % (
+        path_segment(project_id, 'project_id'), path_segment(dataset_id, 'dataset_id'))
 
 
 class ExportTaskApi(PagedList):

@@ -97,8 +97,8 @@ def _check_page_count(shape, total, limit):
     if count > MAX_PAGES:
         raise IncompleteResultError(
             'The %s answer says %s is %d, which would take %d pages of %d; refusing a listing of more '
-            'than %d pages (use offset to read single pages)' % (shape.what, shape.total_key, total, count,
-                                                                  limit, MAX_PAGES))
+            'than %d pages (use offset to read single pages)'
+            % (shape.what, shape.total_key, total, count, limit, MAX_PAGES))
     return count
 
 
