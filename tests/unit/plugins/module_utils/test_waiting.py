@@ -75,6 +75,12 @@ def test_the_deadline_counts_from_the_given_start():
     assert clock.now == 115.0
 
 
+def test_a_deadline_already_reached_neither_pauses_nor_polls():
+    clock = SimulatedClock()
+    assert wait(clock, timeout=10, sleep=10, start=90.0) == (0, False)
+    assert clock.pauses == [] and clock.polls == []
+
+
 def test_wait_options_have_their_documented_defaults():
     assert wait_argument_spec() == dict(wait=dict(type='bool', default=False),
                                         wait_timeout=dict(type='int', default=600),

@@ -154,3 +154,20 @@ def test_main_reports_an_unknown_dataset_id_by_the_apis_error(emulator):
     assert failed
     assert result['msg'].startswith('Get dataset noSuchDataset failed: HTTP 400, error code ModelArts.4352, '
                                     'message: Dataset does not exist: noSuchDataset, request id ')
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'dataset_id': '..'}, "dataset_id must be an id, not '..'"),
+    ({'project_id': '.'}, "project_id must be an id, not '.'"),
+])
+def test_main_refuses_ids_that_would_change_the_path(emulator, args, message):
+    failed, result, _output = run_main(module, emulator, **args)
+    assert failed and result['msg'] == message
+    assert dataset_list_requests(emulator) == []
+
+
+def test_main_names_the_page_that_failed(emulator):
+    assert requests.post(emulator + '/_emulator/faults', json={'status_sequence': [500]}).status_code == 200
+    failed, result, _output = run_main(module, emulator, max_retries=0, limit=2, offset=1)
+    assert failed
+    assert result['msg'].startswith('List datasets (page 1) failed: HTTP 500, error code APIG.0201')
