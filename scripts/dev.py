@@ -544,7 +544,8 @@ def mutation_verdict(statuses, equivalent, work, env):
         out.write('%.1f%% killed: %d of %d mutants, %d reviewed as equivalent\n' % (
             score, len(killed), len(statuses), len(reviewed)))
         for name in unreviewed:
-            diff = run_capture([MAIN.tool('mutmut'), 'show', name], cwd=work, env=env, check=False)[1]
+            diff = subprocess.run([MAIN.tool('mutmut'), 'show', name], cwd=work, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, errors='replace', check=False).stdout
             out.write('\n%s (%s)\n%s' % (name, statuses[name], diff))
         for name in reviewed:
             out.write('\n%s (equivalent: %s)\n' % (name, equivalent[name]))

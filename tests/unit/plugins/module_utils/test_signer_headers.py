@@ -34,9 +34,10 @@ def test_a_host_header_the_caller_set_is_signed_instead_of_the_urls():
 
 
 def test_the_host_signed_leaves_out_user_info():
-    signed = sign('https://someone@modelarts.example/v2/p1/datasets')
-    assert signed['Host'] == 'modelarts.example'
-    assert signed['Authorization'] == sign()['Authorization']
+    for url in ('https://someone@modelarts.example/v2/p1/datasets', 'https://some:p@ss@modelarts.example/v2/p1/datasets'):
+        signed = sign(url)
+        assert signed['Host'] == 'modelarts.example'
+        assert signed['Authorization'] == sign()['Authorization']
 
 
 def test_a_text_body_is_signed_as_its_utf8_bytes():

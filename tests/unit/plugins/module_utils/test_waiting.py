@@ -60,6 +60,12 @@ def test_the_last_pause_is_shortened_to_the_deadline_and_nothing_is_polled_after
     assert clock.now == 125.0  # exactly the deadline, not a whole sleep past it
 
 
+def test_less_than_a_second_left_is_still_waited_for():
+    clock = SimulatedClock()
+    assert wait(clock, timeout=10.5, sleep=10) == (1, False)
+    assert clock.pauses == [10, 0.5]
+
+
 def test_slow_polls_count_against_the_deadline():
     clock = SimulatedClock(poll_cost=4.0)
     assert wait(clock, timeout=25, sleep=10) == (2, False)

@@ -115,7 +115,8 @@ def test_main_lists_every_page_of_the_project(emulator):
 
 
 def test_main_with_offset_returns_one_page_and_the_whole_count(emulator):
-    failed, result, _output = run_main(module, emulator, limit=2, offset=1)
+    # Given as text, as a playbook may: AnsibleModule converts both to int.
+    failed, result, _output = run_main(module, emulator, limit='2', offset='1')
     assert not failed, result
     assert len(result['datasets']) == 2 and result['total_count'] == ALL_NAMES
     assert dataset_list_requests(emulator) == ['limit=2&offset=1']
