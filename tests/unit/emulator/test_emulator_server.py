@@ -8,9 +8,9 @@ import sys
 import time
 
 import pytest
-# Pinned in tests/requirements.txt: a missing one must fail the run, never skip these tests.
+# Pinned in tests/requirements.txt (as is trustme, which the emulator's TLS mode needs): a missing
+# one must fail the run, never skip these tests.
 import requests
-import trustme  # noqa: F401  (the TLS tests below need it)
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
