@@ -3,9 +3,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The three ways a request is authorized: AK/SK signature, IAM password token, given token.
 
-Each provider offers ``authorize(method, url, headers, body) -> headers`` and
-``reauthenticate() -> bool`` (True when a fresh credential makes a retry of a
-401 worthwhile), which is all ``ApiClient`` needs to know.
+Each method is one class. As a provider it offers ``authorize(method, url,
+headers, body) -> headers`` and ``reauthenticate() -> bool`` (True when a
+fresh credential makes a retry of a 401 worthwhile), which is all ``ApiClient``
+needs to know. As a declaration it names the options that select it, the ones
+it needs, its secrets, their environment variables and their ``clouds.yaml``
+keys: ``connection`` and ``clouds_yaml`` are driven by ``AUTH_METHODS``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
+from typing import Callable, Dict, Optional, Tuple
 
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import request_password_token
 from ansible_collections.mlops.cloud.plugins.module_utils.signer import sign_request
@@ -22,52 +26,117 @@ PROJECT_HEADER = 'X-Project-Id'
 TOKEN_HEADER = 'X-Auth-Token'
 
 
-class AkSkAuth:
-    """Signs every request; a 401 means the keys or the clock are wrong, so no retry."""
+class AuthMethod:
+    """What every method declares (the defaults are an empty declaration)."""
 
-    name = 'AK/SK'
-    rejection_hint = ('the AK/SK signature was rejected: check access_key and secret_key (and security_token '
-                      'for temporary keys), and that this clock is within 15 minutes of the real time')
+    name = ''
+    # Options whose value, given as an option or in clouds.yaml, selects this method.
+    selectors = ()  # type: Tuple[str, ...]
+    # Options whose environment variables select it (a stray OS_SECURITY_TOKEN alone does not).
+    env_selectors = ()  # type: Tuple[str, ...]
+    required = ()  # type: Tuple[str, ...]
+    optional = ()  # type: Tuple[str, ...]
+    secrets = ()  # type: Tuple[str, ...]
+    environment = {}  # type: Dict[str, Tuple[str, ...]]
+    profile_keys = {}  # type: Dict[str, Tuple[str, ...]]
+    auth_types = ()  # type: Tuple[str, ...]
+    rejection_hint = ''
 
-    def __init__(self, access_key, secret_key, security_token=None):
-        self._access_key = access_key
-        self._secret_key = secret_key
-        self._security_token = security_token
-        self.project_id = None
+    @classmethod
+    def options(cls) -> Tuple[str, ...]:
+        return cls.required + cls.optional
 
-    def authorize(self, method, url, headers, body):
-        headers = dict(headers)
-        if self.project_id:
-            headers[PROJECT_HEADER] = self.project_id
-        return sign_request(method, url, headers, body, self._access_key, self._secret_key,
-                            security_token=self._security_token)
-
-    def reauthenticate(self, rejected_headers):
+    def reauthenticate(self, rejected_headers: Dict[str, str]) -> bool:
         return False
 
 
-class StaticTokenAuth:
+class AkSkAuth(AuthMethod):
+    """Signs every request; a 401 means the keys or the clock are wrong, so no retry."""
+
+    name = 'AK/SK'
+    selectors = ('access_key', 'secret_key', 'security_token')
+    env_selectors = ('access_key', 'secret_key')
+    required = ('access_key', 'secret_key')
+    optional = ('security_token',)
+    secrets = ('secret_key', 'security_token')
+    environment = {
+        'access_key': ('OS_ACCESS_KEY', 'HW_ACCESS_KEY'),
+        'secret_key': ('OS_SECRET_KEY', 'HW_SECRET_KEY'),
+        'security_token': ('OS_SECURITY_TOKEN', 'HW_SECURITY_TOKEN'),
+    }
+    profile_keys = {
+        'access_key': ('ak', 'access_key', 'access'),
+        'secret_key': ('sk', 'secret_key', 'secret'),
+        'security_token': ('security_token', 'securitytoken'),
+    }
+    auth_types = ('aksk',)
+    rejection_hint = ('the AK/SK signature was rejected: check access_key and secret_key (and security_token '
+                      'for temporary keys), and that this clock is within 15 minutes of the real time')
+
+    def __init__(self, access_key: str, secret_key: str, security_token: Optional[str] = None) -> None:
+        self._access_key = access_key
+        self._secret_key = secret_key
+        self._security_token = security_token
+        self._project_id = None  # type: Optional[str]
+
+    @classmethod
+    def from_values(cls, values: Dict, context: 'AuthContext') -> 'AkSkAuth':
+        return cls(values['access_key'], values['secret_key'], values.get('security_token'))
+
+    def scope_to(self, project_id: str) -> None:
+        """Sign requests for ``project_id`` from now on (known only once the project is resolved)."""
+        self._project_id = project_id
+
+    def authorize(self, method, url, headers, body):
+        headers = dict(headers)
+        if self._project_id:
+            headers[PROJECT_HEADER] = self._project_id
+        return sign_request(method, url, headers, body, self._access_key, self._secret_key,
+                            security_token=self._security_token)
+
+
+class StaticTokenAuth(AuthMethod):
     """A token the user obtained; there is nothing to refresh it with."""
 
     name = 'token'
+    selectors = env_selectors = required = ('auth_token',)
+    secrets = ('auth_token',)
+    environment = {'auth_token': ('OS_AUTH_TOKEN', 'HW_AUTH_TOKEN')}
+    profile_keys = {'auth_token': ('token', 'auth_token')}
+    auth_types = ('token', 'v3token')
     rejection_hint = 'the given auth_token was rejected: it may have expired (IAM tokens last 24 hours)'
 
-    def __init__(self, token):
+    def __init__(self, token: str) -> None:
         self._token = token
+
+    @classmethod
+    def from_values(cls, values: Dict, context: 'AuthContext') -> 'StaticTokenAuth':
+        return cls(values['auth_token'])
 
     def authorize(self, method, url, headers, body):
         headers = dict(headers)
         headers[TOKEN_HEADER] = self._token
         return headers
 
-    def reauthenticate(self, rejected_headers):
-        return False
 
-
-class PasswordAuth:
+class PasswordAuth(AuthMethod):
     """An IAM token for user and password, taken from the cache when a fresh one is there."""
 
     name = 'password'
+    selectors = env_selectors = ('username', 'password')
+    required = ('username', 'password', 'domain_name')
+    secrets = ('password',)
+    environment = {
+        'username': ('OS_USERNAME', 'HW_USER_NAME'),
+        'password': ('OS_PASSWORD', 'HW_USER_PASSWORD'),
+        'domain_name': ('OS_USER_DOMAIN_NAME', 'OS_DOMAIN_NAME', 'HW_DOMAIN_NAME'),
+    }
+    profile_keys = {
+        'username': ('username', 'user_name'),
+        'password': ('password',),
+        'domain_name': ('user_domain_name', 'domain_name'),
+    }
+    auth_types = ('password', 'v3password')
     rejection_hint = 'the credentials were rejected even with a freshly issued IAM token'
 
     def __init__(self, client, iam_endpoint, username, password, domain_name,
@@ -85,6 +154,12 @@ class PasswordAuth:
         self._cache_key = cache_key(iam_endpoint, domain_name, username, project_id or project_name)
         self._token = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_values(cls, values: Dict, context: 'AuthContext') -> 'PasswordAuth':
+        return cls(context.client, context.iam_endpoint, values['username'], values['password'],
+                   values['domain_name'], project_name=context.project_name, project_id=values.get('project_id'),
+                   cache=context.cache, on_secret=context.on_secret)
 
     def token(self):
         with self._lock:
@@ -122,3 +197,29 @@ class PasswordAuth:
                     self._cache.drop(self._cache_key)
                 self._token = self._fetch()
         return True
+
+
+class AuthContext:
+    """What a method may need besides its options: the client, IAM, the project, the cache."""
+
+    def __init__(self, client, iam_endpoint: str, project_name: Optional[str], cache=None,
+                 on_secret: Optional[Callable[[str], None]] = None) -> None:
+        self.client = client
+        self.iam_endpoint = iam_endpoint
+        self.project_name = project_name
+        self.cache = cache
+        self.on_secret = on_secret
+
+
+AUTH_METHODS = (AkSkAuth, PasswordAuth, StaticTokenAuth)
+CREDENTIAL_OPTIONS = tuple(option for method in AUTH_METHODS for option in method.options())
+SECRET_OPTIONS = tuple(option for method in AUTH_METHODS for option in method.secrets)
+
+
+def method_named(name: str):
+    return next(method for method in AUTH_METHODS if method.name == name)
+
+
+def method_owning(option: str):
+    """The method an option belongs to, or None for options every method shares."""
+    return next((method for method in AUTH_METHODS if option in method.options()), None)

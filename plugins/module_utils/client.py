@@ -48,6 +48,7 @@ REQUEST_ID_HEADERS = ('X-Request-Id', 'X-Openstack-Request-Id', 'X-Compute-Reque
 # 1,000 dataset versions about 2 MB.
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 READ_CHUNK_BYTES = 64 * 1024
+IDEMPOTENT_METHODS = frozenset(('GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'))
 
 
 class ApiResponse:
@@ -147,13 +148,20 @@ class ApiClient:
     def get(self, base, path, query=None, action=None):
         return self.request('GET', base, path, query=query, action=action).body
 
-    def request(self, method, base, path, query=None, json_body=None, action=None, authenticate=True):
+    def request(self, method, base, path, query=None, json_body=None, action=None, authenticate=True,
+                idempotent=None):
         """Send one API call, retrying transient failures; return an ``ApiResponse``.
 
         ``action`` names the call in errors (for example ``list export tasks``);
         it must not contain secrets. Secrets never reach an error: messages are
         built from the status, the API's error fields and the request id only.
+
+        A request that may have reached the server (a 5xx, a read timeout) is sent
+        again only when repeating it is harmless: by default for GET, HEAD, PUT and
+        DELETE; a POST opts in with ``idempotent=True``. Throttling (429) and
+        connect timeouts are retried for every method: the server did not act.
         """
+        repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         url = build_url(base, path, query)
         host = _host_of(url)
         action = action or '%s %s' % (method, path)
@@ -172,7 +180,9 @@ class ApiClient:
             except (requests.exceptions.RequestException, AnswerReadError) as exc:
                 error = TransportError('%s failed: %s' % (action, describe_transport_error(exc, host)))
                 retry_number += 1
-                delay = self.retry_policy.delay_before(retry_number) if _is_retryable_transport(exc) else None
+                retryable = _is_retryable_transport(exc) and (
+                    repeatable or isinstance(exc, requests.exceptions.ConnectTimeout))
+                delay = self.retry_policy.delay_before(retry_number) if retryable else None
                 if delay is None:
                     raise _exhausted(error, retry_number)
                 self._pause(delay)
@@ -189,7 +199,7 @@ class ApiClient:
                     reauthenticated = True
                     continue
                 error.add_hint(self.auth.rejection_hint)
-            if status in RETRYABLE_STATUSES:
+            if status in RETRYABLE_STATUSES and (repeatable or status == 429):
                 retry_number += 1
                 delay = self.retry_policy.delay_before(retry_number, error.retry_after)
                 if delay is not None:

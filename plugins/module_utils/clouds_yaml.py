@@ -22,19 +22,14 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.mlops.cloud.plugins.module_utils.auth import AUTH_METHODS, SECRET_OPTIONS, method_owning
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
 
 SUFFIXES = ('.yaml', '.yml')
 
-# Profile keys (inside ``auth``) -> option, first one present wins.
-AUTH_KEYS = (
-    ('access_key', ('ak', 'access_key', 'access')),
-    ('secret_key', ('sk', 'secret_key', 'secret')),
-    ('security_token', ('security_token', 'securitytoken')),
-    ('username', ('username', 'user_name')),
-    ('password', ('password',)),
-    ('domain_name', ('user_domain_name', 'domain_name')),
-    ('auth_token', ('token', 'auth_token')),
+# Profile keys (inside ``auth``) -> option, first one present wins: each method's credentials
+# as it declares them (auth.AUTH_METHODS), then the keys every method shares.
+AUTH_KEYS = tuple(item for method in AUTH_METHODS for item in method.profile_keys.items()) + (
     ('project_id', ('project_id', 'tenant_id')),
     ('project_name', ('project_name', 'tenant_name')),
     ('iam_endpoint', ('auth_url',)),
@@ -49,22 +44,8 @@ TOP_KEYS = (
     ('ca_cert', ('cacert',)),
 )
 
-SECRET_OPTIONS = ('secret_key', 'security_token', 'password', 'auth_token')
-
-# Method -> options that carry its credentials.
-METHOD_OPTIONS = {
-    'AK/SK': ('access_key', 'secret_key', 'security_token'),
-    'password': ('username', 'password', 'domain_name'),
-    'token': ('auth_token',),
-}
-
-AUTH_TYPES = {
-    'aksk': 'AK/SK',
-    'password': 'password',
-    'v3password': 'password',
-    'token': 'token',
-    'v3token': 'token',
-}
+# clouds.yaml ``auth_type`` -> method name.
+AUTH_TYPES = dict((auth_type, method.name) for method in AUTH_METHODS for auth_type in method.auth_types)
 
 
 def config_dirs(environ, cwd=None):
@@ -179,10 +160,7 @@ class CloudProfile:
 
 
 def _methods_in(auth_values):
-    return [method for method, options in (('AK/SK', ('access_key', 'secret_key')),
-                                           ('password', ('username', 'password')),
-                                           ('token', ('auth_token',)))
-            if any(auth_values.get(option) for option in options)]
+    return [method.name for method in AUTH_METHODS if any(auth_values.get(option) for option in method.env_selectors)]
 
 
 def profile_from_mapping(name, path, cloud):
@@ -232,8 +210,9 @@ def profile_from_mapping(name, path, cloud):
 
     values = {}
     for option, value in auth_values.items():
-        owner = [m for m, options in METHOD_OPTIONS.items() if option in options]
-        if owner and owner[0] != method and option != 'domain_name':
+        owner = method_owning(option)
+        # domain_name is kept whatever the method: openstack profiles set it beside AK/SK too.
+        if owner is not None and owner.name != method and option != 'domain_name':
             continue
         values[option] = str(value)
     for option, keys in TOP_KEYS:

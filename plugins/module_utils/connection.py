@@ -17,7 +17,17 @@ import os
 import time
 from urllib.parse import urlsplit
 
-from ansible_collections.mlops.cloud.plugins.module_utils.auth import AkSkAuth, PasswordAuth, StaticTokenAuth
+from typing import Dict, List, Optional
+
+from ansible_collections.mlops.cloud.plugins.module_utils.auth import (
+    AUTH_METHODS,
+    CREDENTIAL_OPTIONS,
+    SECRET_OPTIONS,
+    AkSkAuth,
+    AuthContext,
+    PasswordAuth,
+    method_named,
+)
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient
 from ansible_collections.mlops.cloud.plugins.module_utils.clouds_yaml import load_profile
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
@@ -32,30 +42,18 @@ MAX_RETRIES = 10
 LOOPBACK_HOSTS = ('localhost', '127.0.0.1', '::1')
 
 # Option -> environment variables, first one set wins; an explicit option wins over all.
-ENVIRONMENT = {
-    'access_key': ('OS_ACCESS_KEY', 'HW_ACCESS_KEY'),
-    'secret_key': ('OS_SECRET_KEY', 'HW_SECRET_KEY'),
-    'security_token': ('OS_SECURITY_TOKEN', 'HW_SECURITY_TOKEN'),
-    'username': ('OS_USERNAME', 'HW_USER_NAME'),
-    'password': ('OS_PASSWORD', 'HW_USER_PASSWORD'),
-    'domain_name': ('OS_USER_DOMAIN_NAME', 'OS_DOMAIN_NAME', 'HW_DOMAIN_NAME'),
-    'auth_token': ('OS_AUTH_TOKEN', 'HW_AUTH_TOKEN'),
-    'project_id': ('OS_PROJECT_ID', 'HW_PROJECT_ID'),
-    'project_name': ('OS_PROJECT_NAME', 'HW_PROJECT_NAME'),
-    'region': ('OS_REGION_NAME', 'HW_REGION_NAME'),
-    'iam_endpoint': ('OS_AUTH_URL', 'HW_AUTH_URL'),
-    'cloud_domain': ('HW_CLOUD',),
-}
-
-SECRET_OPTIONS = ('secret_key', 'security_token', 'password', 'auth_token')
-
-# Method -> (options that select it, options it needs).
-AUTH_METHODS = (
-    ('AK/SK', ('access_key', 'secret_key'), ('access_key', 'secret_key')),
-    ('password', ('username', 'password'), ('username', 'password', 'domain_name')),
-    ('token', ('auth_token',), ('auth_token',)),
+# Credentials come from their method's declaration (auth.AUTH_METHODS).
+ENVIRONMENT = dict(
+    [(option, names) for method in AUTH_METHODS for option, names in method.environment.items()],
+    project_id=('OS_PROJECT_ID', 'HW_PROJECT_ID'),
+    project_name=('OS_PROJECT_NAME', 'HW_PROJECT_NAME'),
+    region=('OS_REGION_NAME', 'HW_REGION_NAME'),
+    iam_endpoint=('OS_AUTH_URL', 'HW_AUTH_URL'),
+    cloud_domain=('HW_CLOUD',),
 )
-CREDENTIAL_OPTIONS = ('access_key', 'secret_key', 'security_token', 'username', 'password', 'auth_token')
+
+# Every default of the connection options, in one place (the spec and the doc fragment use them).
+DEFAULTS = dict(validate_certs=True, timeout=30, max_retries=4, token_cache=True, max_concurrent_requests=16)
 # Sent as HTTP header values (the token headers, the AK in the signature): visible ASCII only.
 HEADER_CREDENTIALS = ('access_key', 'security_token', 'auth_token')
 
@@ -75,30 +73,25 @@ def _credential_problem(option, value):
     return None
 
 
-def connection_argument_spec():
+def connection_argument_spec() -> Dict[str, Dict]:
     """The spec every module merges into its own (kept in step with doc fragment mlops.cloud.connection)."""
-    return dict(
+    spec = dict((option, dict(type='str', no_log=option in SECRET_OPTIONS)) for option in CREDENTIAL_OPTIONS)
+    spec.update(
         cloud=dict(type='str'),
-        access_key=dict(type='str', no_log=False),
-        secret_key=dict(type='str', no_log=True),
-        security_token=dict(type='str', no_log=True),
-        username=dict(type='str'),
-        password=dict(type='str', no_log=True),
-        domain_name=dict(type='str'),
-        auth_token=dict(type='str', no_log=True),
         project_id=dict(type='str'),
         project_name=dict(type='str'),
         region=dict(type='str'),
         cloud_domain=dict(type='str'),
         modelarts_endpoint=dict(type='str'),
         iam_endpoint=dict(type='str'),
-        validate_certs=dict(type='bool', default=True),
         ca_cert=dict(type='path'),
-        timeout=dict(type='int', default=30),
-        max_retries=dict(type='int', default=4),
-        token_cache=dict(type='bool', default=True),
-        max_concurrent_requests=dict(type='int', default=16),
+        validate_certs=dict(type='bool', default=DEFAULTS['validate_certs']),
+        timeout=dict(type='int', default=DEFAULTS['timeout']),
+        max_retries=dict(type='int', default=DEFAULTS['max_retries']),
+        token_cache=dict(type='bool', default=DEFAULTS['token_cache']),
+        max_concurrent_requests=dict(type='int', default=DEFAULTS['max_concurrent_requests']),
     )
+    return spec
 
 
 def _env_value(option, environ):
@@ -171,17 +164,11 @@ class ConnectionSettings:
             self.values['cloud'] = profile.name
 
     def _belongs_to_method(self, option):
-        for method, _selectors, needed in AUTH_METHODS:
-            if method == self.method:
-                return option in needed or (method == 'AK/SK' and option == 'security_token')
-        return False
+        return self.method is not None and option in method_named(self.method).options()
 
     @staticmethod
     def _choose_method(params, environ, required=True):
-        explicit = [method for method, selectors, _needed in AUTH_METHODS
-                    if any(params.get(option) for option in selectors)]
-        if params.get('security_token') and 'AK/SK' not in explicit:
-            explicit.append('AK/SK')
+        explicit = [method.name for method in AUTH_METHODS if any(params.get(option) for option in method.selectors)]
         if len(explicit) > 1:
             raise ConfigurationError(
                 'Options for more than one authentication method are set (%s); set only one of: '
@@ -189,11 +176,11 @@ class ConnectionSettings:
         if explicit:
             return explicit[0]
         from_env = {}
-        for method, selectors, _needed in AUTH_METHODS:
-            names = [_env_value(option, environ)[1] for option in selectors]
+        for method in AUTH_METHODS:
+            names = [_env_value(option, environ)[1] for option in method.env_selectors]
             names = [name for name in names if name]
             if names:
-                from_env[method] = names
+                from_env[method.name] = names
         if len(from_env) > 1:
             raise ConfigurationError(
                 'The environment sets credentials for more than one authentication method (%s); '
@@ -208,13 +195,11 @@ class ConnectionSettings:
             'or auth_token (or their OS_* / HW_* environment variables), or name a clouds.yaml profile with cloud')
 
     def _check_required(self):
-        for method, _selectors, needed in AUTH_METHODS:
-            if method != self.method:
-                continue
-            missing = [option for option in needed if not self.values.get(option)]
-            if missing:
-                raise ConfigurationError('%s authentication needs %s; missing: %s' % (
-                    method, ', '.join(needed), ', '.join(missing)))
+        needed = method_named(self.method).required
+        missing = [option for option in needed if not self.values.get(option)]
+        if missing:
+            raise ConfigurationError('%s authentication needs %s; missing: %s' % (
+                self.method, ', '.join(needed), ', '.join(missing)))
 
     def _clean_credentials(self):
         """Strip surrounding whitespace (a token read from a file ends in a newline); refuse the rest."""
@@ -269,7 +254,7 @@ class ConnectionSettings:
 
     def _check_ca_cert(self):
         path = self.values.get('ca_cert')
-        if path and self.values.get('validate_certs', True):
+        if path and self.values.get('validate_certs', DEFAULTS['validate_certs']):
             if not os.path.isfile(path):
                 raise ConfigurationError('ca_cert %s does not exist or is not a file' % path)
             if not os.access(path, os.R_OK):
@@ -309,9 +294,9 @@ class Connection:
     def __init__(self, settings, warn=None, deadline=None, started=None, on_secret=None, cancel=None):
         self.settings = settings
         values = settings.values
-        self.max_concurrent_requests = values.get('max_concurrent_requests') or 1
-        timeout = values.get('timeout') or 30
-        max_retries = values.get('max_retries', 4)
+        self.max_concurrent_requests = values['max_concurrent_requests']
+        timeout = values['timeout']
+        max_retries = values['max_retries']
         if deadline is None:
             bound = run_time_bound(timeout, max_retries)
             deadline = (time.monotonic() if started is None else started) + bound
@@ -321,7 +306,7 @@ class Connection:
             bound_name = 'wait_timeout'
         self.client = ApiClient(
             timeout=timeout,
-            validate_certs=values.get('validate_certs', True),
+            validate_certs=values['validate_certs'],
             ca_cert=values.get('ca_cert'),
             retry_policy=RetryPolicy(max_retries=max_retries, deadline=deadline),
             pool_size=self.max_concurrent_requests,
@@ -333,18 +318,18 @@ class Connection:
         self.auth = self._build_auth(warn)
         self.client.auth = self.auth
         self._project_id = values.get('project_id')
+        if self._project_id:
+            self._scope_auth()
 
     def _build_auth(self, warn):
         values = self.settings.values
-        if self.settings.method == 'AK/SK':
-            return AkSkAuth(values['access_key'], values['secret_key'], values.get('security_token'))
-        if self.settings.method == 'token':
-            return StaticTokenAuth(values['auth_token'])
-        cache = TokenCache(default_cache_dir(), warn=warn) if values.get('token_cache', True) else None
-        return PasswordAuth(self.client, self.settings.iam_endpoint, values['username'], values['password'],
-                            values['domain_name'],
-                            project_name=None if values.get('project_id') else self._project_name(),
-                            project_id=values.get('project_id'), cache=cache, on_secret=self._on_secret)
+        method = method_named(self.settings.method)
+        if method is not PasswordAuth:
+            return method.from_values(values, None)
+        cache = TokenCache(default_cache_dir(), warn=warn) if values['token_cache'] else None
+        context = AuthContext(self.client, self.settings.iam_endpoint,
+                              None if values.get('project_id') else self._project_name(), cache, self._on_secret)
+        return method.from_values(values, context)
 
     def _project_name(self):
         values = self.settings.values
@@ -363,9 +348,13 @@ class Connection:
             if not self._project_id:
                 self._project_id = lookup_project_id(self.client, self.settings.iam_endpoint,
                                                      self._project_name())
-        if isinstance(self.auth, AkSkAuth):
-            self.auth.project_id = self._project_id
+            self._scope_auth()
         return self._project_id
+
+    def _scope_auth(self):
+        # AK/SK requests name their project in a header; tokens carry it in their scope.
+        if isinstance(self.auth, AkSkAuth):
+            self.auth.scope_to(self._project_id)
 
     @property
     def modelarts_endpoint(self):

@@ -46,7 +46,8 @@ def request_password_token(client, iam_endpoint, username, password, domain_name
         }
     }
     response = client.request('POST', iam_endpoint, '/auth/tokens', json_body=body,
-                              action='IAM token request for user %s' % username, authenticate=False)
+                              action='IAM token request for user %s' % username, authenticate=False,
+                              idempotent=True)  # another token for the same user changes nothing
     value = response.headers.get('X-Subject-Token')
     token = response.body.get('token') if isinstance(response.body, dict) else None
     if not value or not isinstance(token, dict):

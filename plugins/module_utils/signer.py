@@ -15,11 +15,7 @@ import datetime
 import hashlib
 import hmac
 
-try:
-    from urllib.parse import quote, unquote, urlsplit, parse_qsl
-except ImportError:  # pragma: no cover - Python 2 is not a supported target
-    from urllib import quote, unquote  # type: ignore
-    from urlparse import urlsplit, parse_qsl  # type: ignore
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 ALGORITHM = 'SDK-HMAC-SHA256'
 DATE_HEADER = 'X-Sdk-Date'
@@ -65,7 +61,7 @@ def sign_request(method, url, headers, body, access_key, secret_key, security_to
     if security_token:
         signed[SECURITY_TOKEN_HEADER] = security_token
     if not any(name.lower() == 'x-sdk-date' for name in signed):
-        moment = now or datetime.datetime.utcnow()
+        moment = now or datetime.datetime.now(datetime.timezone.utc)
         signed[DATE_HEADER] = moment.strftime(DATE_FORMAT)
     if not any(name.lower() == 'host' for name in signed):
         signed['Host'] = parts.netloc.rsplit('@', 1)[-1]
