@@ -18,7 +18,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mlops.cloud.plugins.module_utils.export_tasks import count_by_status
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import EXPORT_TASK_STATES
 
 
 def main():
@@ -32,7 +32,7 @@ def main():
     with open(module.params['path'], encoding='utf-8') as handle:
         saved = json.load(handle)
     tasks = saved['export_tasks']
-    module.exit_json(changed=False, export_tasks=tasks, total_count=len(tasks), status_counts=count_by_status(tasks),
+    module.exit_json(changed=False, export_tasks=tasks, total_count=len(tasks), status_counts=EXPORT_TASK_STATES.count(tasks),
                      dataset_id=saved['dataset_id'])
 
 

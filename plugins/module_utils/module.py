@@ -21,6 +21,12 @@ from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
     connection_argument_spec,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import InterruptedRunError, ModelArtsError
+from ansible_collections.mlops.cloud.plugins.module_utils.info_query import (
+    InfoQuery,
+    info_argument_spec,
+    info_constraints,
+    validate_info_params,
+)
 from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
 
 
@@ -98,3 +104,20 @@ class ModelArtsModule:
             if self._connection is not None:
                 self._connection.close()
         self.module.exit_json(changed=False, **result)
+
+
+def run_info_module(resource, extra_spec=None):
+    """The whole of an info module for ``resource``: its options (the shared ones, the resource's,
+    ``extra_spec``), their checks before any request, one ``InfoQuery`` and a clean exit."""
+    module = ModelArtsModule(argument_spec=info_argument_spec(resource, extra_spec), supports_check_mode=True,
+                             **info_constraints(resource))
+    params = module.params
+    problem = validate_info_params(resource, params)
+    if problem:
+        module.fail(problem)
+
+    def gather():
+        connection = module.connect(deadline=module.started + params['wait_timeout'] if params.get('wait') else None)
+        return InfoQuery(resource, params, connection, module.started, module.remember).gather()
+
+    module.run(gather)

@@ -17,31 +17,12 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     ResponseFormatError,
 )
 
-# Both ModelArts list APIs accept 1..100 records a page.
-MAX_PAGE_SIZE = 100
 # A listing that would need more pages than this is refused before it starts: a server
 # (or proxy) that claims a huge total must not decide how many requests a run sends.
 MAX_PAGES = 10000
 # When the total grows while the list is read again in order, at most this many pages
 # beyond the first count are read before the list is given up as unstable.
 MAX_EXTRA_PAGES = 10
-
-
-def paging_argument_spec():
-    """``limit`` and ``offset`` (doc fragment mlops.cloud.paging) for every list module."""
-    return dict(
-        limit=dict(type='int', default=MAX_PAGE_SIZE),
-        offset=dict(type='int'),
-    )
-
-
-def validate_paging_options(params):
-    """A message naming the bad option and the allowed values, or None."""
-    if not 1 <= params['limit'] <= MAX_PAGE_SIZE:
-        return 'limit must be between 1 and %d, got %s' % (MAX_PAGE_SIZE, params['limit'])
-    if params['offset'] is not None and params['offset'] < 0:
-        return 'offset must be 0 or more (a page index), got %s' % params['offset']
-    return None
 
 
 class Page:
@@ -55,12 +36,14 @@ class Page:
 class ListShape:
     """Where a list API puts its items, its total and each item's id."""
 
-    def __init__(self, what, items_key, total_key, id_key, state_key=None):
+    def __init__(self, what, items_key, total_key, id_key, state_key=None, state_valid=None):
         self.what = what
         self.items_key = items_key
         self.total_key = total_key
         self.id_key = id_key
         self.state_key = state_key
+        # A state the rest of the code can compare and count: strings unless the API says otherwise.
+        self.state_valid = state_valid or (lambda value: isinstance(value, str))
 
     def parse(self, body, limit=None):
         """The page in ``body``; refused when it holds more than the ``limit`` asked for."""
@@ -78,8 +61,8 @@ class ListShape:
         for item in items:
             if not isinstance(item.get(self.id_key), str) or not item.get(self.id_key):
                 raise ResponseFormatError('The %s answer has an item without "%s"' % (self.what, self.id_key))
-            if self.state_key and not isinstance(item.get(self.state_key, ''), str):
-                raise ResponseFormatError('The %s answer has an item whose "%s" is not a string'
+            if self.state_key and self.state_key in item and not self.state_valid(item[self.state_key]):
+                raise ResponseFormatError('The %s answer has an item whose "%s" is not a valid state'
                                           % (self.what, self.state_key))
         return Page(items, total)
 
@@ -224,20 +207,3 @@ def _unique_in_order(pages, id_key):
                 seen.add(item[id_key])
                 items.append(item)
     return items
-
-
-class PagedList:
-    """``list_page`` and ``list_all`` for an API class with ``SHAPE``, ``_connection`` and ``_fetch(offset, limit)``."""
-
-    SHAPE = None
-
-    def list_page(self, offset, limit):
-        """One page: (items, the API's total)."""
-        page = fetch_page(self._fetch, self.SHAPE, offset, limit)
-        return page.items, page.total
-
-    def list_all(self, limit=MAX_PAGE_SIZE):
-        """Every item, once each, in the API's order: (items, the API's total)."""
-        connection = self._connection
-        return fetch_all_pages(self._fetch, self.SHAPE, limit, workers=connection.max_concurrent_requests,
-                               cancel=connection.client.cancel)

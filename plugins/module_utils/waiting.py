@@ -19,12 +19,17 @@ def wait_argument_spec():
     )
 
 
+# A day of waiting is longer than any export; beyond it a typo (an extra zero or three) is more likely.
+MAX_WAIT_TIMEOUT = 86400
+MAX_WAIT_SLEEP = 3600
+
+
 def validate_wait_options(params):
-    """A message naming the bad option, or None."""
-    if params['wait_timeout'] < 1:
-        return 'wait_timeout must be at least 1 second, got %s' % params['wait_timeout']
-    if params['wait_sleep'] < 1:
-        return 'wait_sleep must be at least 1 second, got %s' % params['wait_sleep']
+    """A message naming the bad option and its range, or None."""
+    if not 1 <= params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
+        return 'wait_timeout must be between 1 and %d seconds, got %s' % (MAX_WAIT_TIMEOUT, params['wait_timeout'])
+    if not 1 <= params['wait_sleep'] <= MAX_WAIT_SLEEP:
+        return 'wait_sleep must be between 1 and %d seconds, got %s' % (MAX_WAIT_SLEEP, params['wait_sleep'])
     return None
 
 

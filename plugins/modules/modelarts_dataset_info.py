@@ -212,79 +212,20 @@ total_count:
   sample: 4
 '''
 
-from ansible_collections.mlops.cloud.plugins.module_utils.datasets import (
-    DATASET_TYPES,
-    LIST_FILTERS,
-    RUNNING_TASK_TYPES,
-    DatasetApi,
-    exactly_named,
-)
-from ansible_collections.mlops.cloud.plugins.module_utils.module import ModelArtsModule
-from ansible_collections.mlops.cloud.plugins.module_utils.paging import paging_argument_spec, validate_paging_options
 
-# Options that select from the list, meaningless for one dataset by ID.
-LIST_ONLY_OPTIONS = ('dataset_name', 'search_content', 'dataset_type', 'support_export', 'workspace_id', 'offset')
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import DATASET_TYPES, DATASETS, RUNNING_TASK_TYPES
+from ansible_collections.mlops.cloud.plugins.module_utils.module import run_info_module
 
 
-def argument_spec():
-    spec = dict(
-        dataset_id=dict(type='str'),
-        dataset_name=dict(type='str'),
+def main():
+    run_info_module(DATASETS, dict(
         search_content=dict(type='str'),
         dataset_type=dict(type='int', choices=list(DATASET_TYPES)),
         support_export=dict(type='bool'),
         workspace_id=dict(type='str'),
         check_running_task=dict(type='bool'),
         running_task_type=dict(type='int', choices=list(RUNNING_TASK_TYPES)),
-    )
-    spec.update(paging_argument_spec())
-    return spec
-
-
-def validate(params):
-    """A message naming the bad option and what is allowed, or None. Runs before any request."""
-    for option in ('dataset_id', 'dataset_name', 'search_content', 'workspace_id'):
-        if params[option] is not None and not params[option].strip():
-            return '%s must not be empty' % option
-    return validate_paging_options(params)
-
-
-def list_filters(params):
-    """The list API's query parameters; an exact name is searched for, then matched by the module."""
-    filters = dict((option, params[option]) for option in LIST_FILTERS)
-    if params['dataset_name'] is not None:
-        filters['search_content'] = params['dataset_name']
-    return filters
-
-
-def gather_datasets(api, params):
-    """(datasets, total_count) for the selection."""
-    if params['dataset_id']:
-        return [api.get(params['dataset_id'])], 1
-    if params['offset'] is not None:
-        datasets, total_count = api.list_page(params['offset'], params['limit'])
-    else:
-        datasets, total_count = api.list_all(params['limit'])
-    if params['dataset_name'] is not None:
-        datasets = exactly_named(datasets, params['dataset_name'])
-    return datasets, total_count
-
-
-def main():
-    module = ModelArtsModule(argument_spec=argument_spec(), supports_check_mode=True,
-                             mutually_exclusive=[('dataset_name', 'search_content')]
-                             + [('dataset_id', option) for option in LIST_ONLY_OPTIONS])
-    params = module.params
-    problem = validate(params)
-    if problem:
-        module.fail(problem)
-
-    def gather():
-        api = DatasetApi(module.connect(), list_filters(params))
-        datasets, total_count = gather_datasets(api, params)
-        return dict(datasets=datasets, total_count=total_count)
-
-    module.run(gather)
+    ))
 
 
 if __name__ == '__main__':

@@ -242,5 +242,5 @@ def test_a_total_that_grows_on_every_read_stops_after_a_bounded_number_of_pages(
 def test_a_state_that_is_not_a_string_is_a_format_error():
     shape = ListShape('export task list', 'export_tasks', 'total_count', 'task_id', state_key='status')
     body = {'total_count': 1, 'export_tasks': [{'task_id': 'a', 'status': ['FAILED']}]}
-    with pytest.raises(ResponseFormatError, match='whose "status" is not a string'):
+    with pytest.raises(ResponseFormatError, match='whose "status" is not a valid state'):
         fetch_all_pages(lambda offset, limit: body, shape, 100, workers=1)

@@ -10,7 +10,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import IncompleteResultError, ResponseFormatError
-from ansible_collections.mlops.cloud.plugins.module_utils.export_tasks import EXPORT_TASK_LIST
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import EXPORT_TASKS
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import MAX_PAGES, fetch_all_pages
 
 
@@ -39,12 +39,12 @@ def serving(*bodies):
     ([{'total_count': 1, 'export_tasks': [{'task_id': 7}]}], 2,
      'The export task list answer has an item without "task_id"'),
     ([{'total_count': 1, 'export_tasks': [{'task_id': 'a', 'status': 1}]}], 2,
-     'The export task list answer has an item whose "status" is not a string'),
+     'The export task list answer has an item whose "status" is not a valid state'),
 ])
 def test_a_malformed_page_is_refused_with_one_exact_line(bodies, limit, message):
     fetch, _requests = serving(*bodies)
     with pytest.raises(ResponseFormatError) as raised:
-        fetch_all_pages(fetch, EXPORT_TASK_LIST, limit, workers=1)
+        fetch_all_pages(fetch, EXPORT_TASKS.shape, limit, workers=1)
     assert str(raised.value) == message
 
 
@@ -59,14 +59,14 @@ def test_a_malformed_page_is_refused_with_one_exact_line(bodies, limit, message)
 def test_a_list_that_moved_or_lacks_items_is_refused(bodies, message):
     fetch, _requests = serving(*bodies)
     with pytest.raises(IncompleteResultError) as raised:
-        fetch_all_pages(fetch, EXPORT_TASK_LIST, 2, workers=1)
+        fetch_all_pages(fetch, EXPORT_TASKS.shape, 2, workers=1)
     assert str(raised.value) == message
 
 
 def test_a_total_needing_more_than_max_pages_is_refused_naming_the_numbers():
     fetch, requests = serving({'total_count': MAX_PAGES + 1, 'export_tasks': tasks('a')})
     with pytest.raises(IncompleteResultError) as raised:
-        fetch_all_pages(fetch, EXPORT_TASK_LIST, 1, workers=1)
+        fetch_all_pages(fetch, EXPORT_TASKS.shape, 1, workers=1)
     assert str(raised.value) == (
         'The export task list answer says total_count is %d, which would take %d pages of 1; refusing a listing '
         'of more than %d pages (use offset to read single pages)' % (MAX_PAGES + 1, MAX_PAGES + 1, MAX_PAGES))
@@ -76,7 +76,7 @@ def test_a_total_needing_more_than_max_pages_is_refused_naming_the_numbers():
 def test_exactly_max_pages_are_read():
     def fetch(offset, limit):
         return {'total_count': MAX_PAGES, 'export_tasks': tasks('task-%d' % offset)}
-    items, total = fetch_all_pages(fetch, EXPORT_TASK_LIST, 1, workers=1)
+    items, total = fetch_all_pages(fetch, EXPORT_TASKS.shape, 1, workers=1)
     assert total == len(items) == MAX_PAGES
 
 
@@ -90,7 +90,7 @@ def test_a_list_that_grows_once_is_read_again_in_order_up_to_its_last_full_page(
         now = (['new1', 'new2', 'new3'] if len(requests) > 1 else []) + oldest
         return {'total_count': len(now), 'export_tasks': tasks(*now[offset * limit:(offset + 1) * limit])}
 
-    items, total = fetch_all_pages(fetch, EXPORT_TASK_LIST, 4, workers=1)
+    items, total = fetch_all_pages(fetch, EXPORT_TASKS.shape, 4, workers=1)
     assert [item['task_id'] for item in items] == oldest and total == 12
     # Pages 1 and 2 once more, in order; page 2 is full but reaches the total, so no page 3.
     assert requests == [0, 1, 2, 1, 2]
@@ -105,7 +105,7 @@ def test_a_list_that_keeps_growing_is_refused_after_the_extra_pages():
                 'export_tasks': tasks(*('%d-%d' % (len(requests), n) for n in range(limit)))}
 
     with pytest.raises(IncompleteResultError) as raised:
-        fetch_all_pages(growing, EXPORT_TASK_LIST, 2, workers=1)
+        fetch_all_pages(growing, EXPORT_TASKS.shape, 2, workers=1)
     assert str(raised.value) == ('The export task list kept growing while it was read again (total_count went from '
                                  '12 to 34); refusing to return a list that may miss some: run again')
     # 3 pages by the first total, then pages 1 to 12: the 3 counted plus 10 extra, less page 0.

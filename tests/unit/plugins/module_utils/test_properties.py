@@ -18,7 +18,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
     connection_argument_spec,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, ModelArtsError
-from ansible_collections.mlops.cloud.plugins.module_utils.export_tasks import EXPORT_TASK_LIST, count_by_status
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import EXPORT_TASK_STATES, EXPORT_TASKS
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import fetch_all_pages
 
 JSON = st.recursive(
@@ -36,7 +36,7 @@ TASK = st.fixed_dictionaries(
 @given(body=JSON | st.fixed_dictionaries({'total_count': JSON, 'export_tasks': JSON}))
 def test_any_answer_is_a_list_or_a_format_error(body):
     try:
-        items, total = fetch_all_pages(lambda offset, limit: body, EXPORT_TASK_LIST, 100, workers=1)
+        items, total = fetch_all_pages(lambda offset, limit: body, EXPORT_TASKS.shape, 100, workers=1)
     except ModelArtsError as error:
         assert '\n' not in str(error)
     else:
@@ -48,10 +48,10 @@ def test_any_answer_is_a_list_or_a_format_error(body):
 def test_valid_pages_round_trip_unchanged(tasks):
     def serve(offset, limit):
         return json.loads(json.dumps({'total_count': len(tasks), 'export_tasks': tasks[offset * limit:(offset + 1) * limit]}))
-    items, total = fetch_all_pages(serve, EXPORT_TASK_LIST, 50, workers=1)
+    items, total = fetch_all_pages(serve, EXPORT_TASKS.shape, 50, workers=1)
     assert items == tasks
     assert total == len(tasks)
-    assert sum(count_by_status(items).values()) == len([t for t in tasks if t.get('status') in
+    assert sum(EXPORT_TASK_STATES.count(items).values()) == len([t for t in tasks if t.get('status') in
                                                        ('INIT', 'RUNNING', 'SUCCESSED', 'FAILED')])
 
 

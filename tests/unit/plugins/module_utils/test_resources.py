@@ -10,7 +10,9 @@ import threading
 
 import pytest
 
-from ansible_collections.mlops.cloud.plugins.module_utils.datasets import DatasetApi, resolve_dataset_id
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import DATASETS
+from ansible_collections.mlops.cloud.plugins.module_utils.info_query import resolve_id_by_name
+from ansible_collections.mlops.cloud.plugins.module_utils.resources import ResourceApi
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import DatasetNameError, ResponseFormatError
 
 
@@ -52,32 +54,32 @@ def connection_with(*datasets):
 
 def test_a_name_resolves_by_exact_match_among_fuzzy_results():
     connection = connection_with(dataset('a', 'train-v2'), dataset('b', 'train'), dataset('c', 'pretrain'))
-    assert resolve_dataset_id(connection, 'train') == 'b'
+    assert resolve_id_by_name(DATASETS, connection, 'train') == 'b'
     assert connection.client.requests == [('/v2/p1/datasets', {'search_content': 'train', 'limit': 100, 'offset': 0})]
 
 
 def test_no_dataset_of_that_name_fails_naming_it_and_the_project():
     connection = connection_with(dataset('a', 'train-v2'))
     with pytest.raises(DatasetNameError, match=r'^No dataset named train in project p1$'):
-        resolve_dataset_id(connection, 'train')
+        resolve_id_by_name(DATASETS, connection, 'train')
 
 
 def test_several_datasets_of_that_name_fail_listing_their_ids():
     connection = connection_with(dataset('a', 'train'), dataset('x', 'other'), dataset('b', 'train'))
     with pytest.raises(DatasetNameError, match=r'^2 datasets are named train: a, b; use dataset_id$'):
-        resolve_dataset_id(connection, 'train')
+        resolve_id_by_name(DATASETS, connection, 'train')
 
 
 def test_the_name_is_found_on_any_page():
     datasets = [dataset('id%03d' % number, 'set-%03d' % number) for number in range(250)]
     connection = connection_with(*datasets)
-    assert resolve_dataset_id(connection, 'set-249') == 'id249'
+    assert resolve_id_by_name(DATASETS, connection, 'set-249') == 'id249'
 
 
 def test_list_all_sends_filters_and_walks_pages_by_index():
     datasets = [dataset('id%03d' % number, 'set-%03d' % number) for number in range(5)]
     connection = connection_with(*datasets)
-    api = DatasetApi(connection, {'dataset_type': 1, 'support_export': True, 'workspace_id': None,
+    api = ResourceApi(DATASETS, connection, query={'dataset_type': 1, 'support_export': True, 'workspace_id': None,
                                   'check_running_task': False})
     items, total = api.list_all(limit=2)
     assert items == datasets and total == 5
@@ -88,12 +90,12 @@ def test_list_all_sends_filters_and_walks_pages_by_index():
 
 def test_get_sends_only_the_detail_apis_parameters():
     client = FakeClient([], detail={'dataset_id': 'a/b', 'dataset_name': 'x'})
-    api = DatasetApi(FakeConnection(client), {'search_content': 'x', 'check_running_task': True, 'running_task_type': 2})
+    api = ResourceApi(DATASETS, FakeConnection(client), query={'search_content': 'x', 'check_running_task': True, 'running_task_type': 2})
     assert api.get('a/b') == {'dataset_id': 'a/b', 'dataset_name': 'x'}
     assert client.requests == [('/v2/p1/datasets/a%2Fb', {'check_running_task': 'true', 'running_task_type': 2})]
 
 
 def test_a_detail_answer_without_dataset_id_is_refused():
-    api = DatasetApi(FakeConnection(FakeClient([], detail={'error': 'none'})))
+    api = ResourceApi(DATASETS, FakeConnection(FakeClient([], detail={'error': 'none'})))
     with pytest.raises(ResponseFormatError, match='no "dataset_id"'):
         api.get('a')

@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.cloud maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ModelArts APIs this collection reads, each declared once (see ``resources``).
+
+They differ on purpose, as the API reference describes them: export and import
+tasks have string states, versions integer ones; versions page 1..1000 records
+under ``versions``/``total_number``; every list takes ``offset`` as a page index.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.mlops.cloud.plugins.module_utils.resources import Resource, States
+
+DATASET_TYPES = (0, 1, 3, 100, 101, 102, 200, 201, 202, 400, 600, 900)
+RUNNING_TASK_TYPES = (0, 1, 2, 3, 4, 5, 6, 7)
+EXPORT_TYPES = (0, 1, 2, 3)
+
+DATASETS = Resource(
+    'dataset', 'datasets', '/v2/{project_id}/datasets', 'datasets', 'total_number', 'dataset_id',
+    filters=('search_content', 'dataset_type', 'support_export', 'workspace_id', 'check_running_task',
+             'running_task_type'),
+    detail_filters=('check_running_task', 'running_task_type'),
+    name_key='dataset_name', name_filter='search_content')
+
+# The API's own spelling, SUCCESSED included.
+EXPORT_TASK_STATES = States(
+    'status', [(name, name) for name in ('INIT', 'RUNNING', 'SUCCESSED', 'FAILED')],
+    terminal=('SUCCESSED', 'FAILED'), failed=('FAILED',), progress_key='progress',
+    error_keys=('error_code', 'error_msg'))
+
+EXPORT_TASKS = Resource(
+    'export task', 'export tasks', '/v2/{project_id}/datasets/{parent_id}/export-tasks', 'export_tasks',
+    'total_count', 'task_id', filters=('export_type',), states=EXPORT_TASK_STATES, parent=DATASETS)
+
+# Integer states; RUNNING is the API's word for a version that is ready to use.
+VERSION_STATES = States(
+    'status', [('CREATING', 0), ('RUNNING', 1), ('DELETING', 2), ('DELETED', 3), ('ERROR', 4)],
+    terminal=('RUNNING', 'DELETED', 'ERROR'), failed=('DELETED', 'ERROR'), error_keys=('message',))
+
+DATASET_VERSIONS = Resource(
+    'dataset version', 'dataset versions', '/v2/{project_id}/datasets/{parent_id}/versions', 'versions',
+    'total_number', 'version_id', max_limit=1000, default_limit=1000, states=VERSION_STATES, parent=DATASETS)
+
+IMPORT_TASK_STATES = States(
+    'status', [(name, name) for name in ('QUEUING', 'STARTING', 'RUNNING', 'COMPLETED', 'FAILED', 'NOT_EXIST')],
+    terminal=('COMPLETED', 'FAILED', 'NOT_EXIST'), failed=('FAILED', 'NOT_EXIST'),
+    error_keys=('error_code', 'error_msg'))
+
+IMPORT_TASKS = Resource(
+    'import task', 'import tasks', '/v2/{project_id}/datasets/{parent_id}/import-tasks', 'import_tasks',
+    'total_count', 'task_id', states=IMPORT_TASK_STATES, parent=DATASETS)

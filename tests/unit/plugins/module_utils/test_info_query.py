@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The data source's parts that need no HTTP: options and their checks, states, waiting's end, messages."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+from hypothesis import given, strategies as st
+
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import (
+    DATASET_VERSIONS,
+    DATASETS,
+    EXPORT_TASK_STATES,
+    EXPORT_TASKS,
+    IMPORT_TASKS,
+    VERSION_STATES,
+)
+from ansible_collections.mlops.cloud.plugins.module_utils.connection import connection_argument_spec
+from ansible_collections.mlops.cloud.plugins.module_utils.info_query import (
+    describe_unfinished,
+    info_argument_spec,
+    info_constraints,
+    validate_info_params,
+    wait_is_over,
+)
+from ansible_collections.mlops.cloud.tests.unit.plugins.modules.params import default_params
+
+
+def params(resource, **overrides):
+    if resource.parent is not None:
+        overrides.setdefault('dataset_id', 'd1')
+    return default_params(info_argument_spec(resource), **overrides)
+
+
+@pytest.mark.parametrize('overrides,message', [
+    ({'limit': 0}, 'limit must be between 1 and 100, got 0'),
+    ({'limit': 101}, 'limit must be between 1 and 100, got 101'),
+    ({'offset': -1}, 'offset must be 0 or more'),
+    ({'dataset_id': '  '}, 'dataset_id must not be empty'),
+    ({'dataset_id': None, 'dataset_name': ' '}, 'dataset_name must not be empty'),
+    ({'task_id': ''}, 'task_id must not be empty'),
+    ({'wait_timeout': 0}, 'wait_timeout must be between 1 and 86400'),
+    ({'wait_sleep': 0}, 'wait_sleep must be between 1 and 3600'),
+    ({'require_status': []}, 'require_status must name at least one of INIT, RUNNING, SUCCESSED, FAILED'),
+])
+def test_bad_export_task_values_are_named(overrides, message):
+    assert validate_info_params(EXPORT_TASKS, params(EXPORT_TASKS, **overrides)).startswith(message)
+
+
+@pytest.mark.parametrize('overrides,message', [
+    ({'limit': 0}, 'limit must be between 1 and 100, got 0'),
+    ({'dataset_id': ' '}, 'dataset_id must not be empty'),
+    ({'dataset_name': ''}, 'dataset_name must not be empty'),
+])
+def test_bad_dataset_values_are_named(overrides, message):
+    assert validate_info_params(DATASETS, params(DATASETS, **overrides)).startswith(message)
+
+
+@pytest.mark.parametrize('resource,largest', [(EXPORT_TASKS, 100), (IMPORT_TASKS, 100), (DATASETS, 100),
+                                              (DATASET_VERSIONS, 1000)])
+def test_each_api_has_its_own_page_size_range(resource, largest):
+    assert validate_info_params(resource, params(resource, limit=largest)) is None
+    assert validate_info_params(resource, params(resource, limit=largest + 1)) == \
+        'limit must be between 1 and %d, got %d' % (largest, largest + 1)
+    assert info_argument_spec(resource)['limit']['default'] == largest
+
+
+@given(limit=st.integers(1, 100), offset=st.one_of(st.none(), st.integers(0, 10 ** 6)))
+def test_valid_ranges_pass(limit, offset):
+    assert validate_info_params(EXPORT_TASKS, params(EXPORT_TASKS, limit=limit, offset=offset)) is None
+
+
+@given(limit=st.integers().filter(lambda n: not 1 <= n <= 100))
+def test_any_limit_outside_the_range_is_refused(limit):
+    assert validate_info_params(EXPORT_TASKS, params(EXPORT_TASKS, limit=limit)).startswith(
+        'limit must be between 1 and 100')
+
+
+def test_the_options_do_not_clash_with_the_connection_options():
+    for resource in (DATASETS, EXPORT_TASKS, DATASET_VERSIONS, IMPORT_TASKS):
+        assert not set(info_argument_spec(resource)) & set(connection_argument_spec())
+
+
+def test_one_item_by_id_excludes_paging_and_list_filters():
+    exclusive = info_constraints(EXPORT_TASKS)['mutually_exclusive']
+    assert ('task_id', 'offset') in exclusive and ('task_id', 'export_type') in exclusive
+    assert ('dataset_id', 'dataset_name') in exclusive
+    assert info_constraints(EXPORT_TASKS)['required_one_of'] == [('dataset_id', 'dataset_name')]
+    dataset_exclusive = info_constraints(DATASETS)['mutually_exclusive']
+    assert ('dataset_name', 'search_content') in dataset_exclusive
+    assert ('dataset_id', 'check_running_task') not in dataset_exclusive  # the detail API takes it too
+
+
+def test_status_counts_has_every_state():
+    tasks = [{'status': 'RUNNING'}, {'status': 'FAILED'}, {'status': 'RUNNING'}, {'status': 'SOMETHING_NEW'}]
+    assert EXPORT_TASK_STATES.count(tasks) == {'INIT': 0, 'RUNNING': 2, 'SUCCESSED': 0, 'FAILED': 1}
+    assert VERSION_STATES.count([{'status': 1}, {'status': 4}, {'status': 9}]) == \
+        {'CREATING': 0, 'RUNNING': 1, 'DELETING': 0, 'DELETED': 0, 'ERROR': 1}
+
+
+def test_version_states_are_named_or_numbered():
+    assert 'ERROR' in VERSION_STATES.choices() and '4' in VERSION_STATES.choices()
+    assert VERSION_STATES.normalize(['4', 'RUNNING', '1']) == ['ERROR', 'RUNNING']
+    assert VERSION_STATES.name_of({'status': 0}) == 'CREATING'
+    assert not VERSION_STATES.is_valid(True) and not VERSION_STATES.is_valid('1') and VERSION_STATES.is_valid(3)
+
+
+def test_unfinished_tasks_are_described_with_progress():
+    tasks = [{'task_id': 'a', 'status': 'RUNNING', 'progress': 42.5}, {'task_id': 'b', 'status': 'SUCCESSED'},
+             {'task_id': 'c', 'status': 'INIT'}]
+    assert describe_unfinished(EXPORT_TASKS, tasks) == 'a (RUNNING, 42.5%), c (INIT, 0%)'
+    assert describe_unfinished(DATASET_VERSIONS, [{'version_id': 'v', 'status': 0}]) == 'v (CREATING)'
+
+
+def test_without_a_gate_waiting_ends_when_all_are_terminal_or_one_failed():
+    wanted = ['INIT', 'RUNNING', 'SUCCESSED']
+    assert wait_is_over(EXPORT_TASK_STATES, [{'status': 'SUCCESSED'}, {'status': 'FAILED'}], wanted)
+    assert wait_is_over(EXPORT_TASK_STATES, [{'status': 'RUNNING'}, {'status': 'FAILED'}], wanted)
+    assert not wait_is_over(EXPORT_TASK_STATES, [{'status': 'RUNNING'}, {'status': 'SUCCESSED'}], wanted)
+    assert wait_is_over(EXPORT_TASK_STATES, [], wanted)
+
+
+def test_with_a_gate_waiting_ends_when_a_finished_task_is_not_in_a_required_state():
+    assert wait_is_over(EXPORT_TASK_STATES, [{'status': 'RUNNING'}, {'status': 'SUCCESSED'}], ['FAILED'])
+    assert not wait_is_over(EXPORT_TASK_STATES, [{'status': 'RUNNING'}, {'status': 'FAILED'}], ['FAILED'])
+
+
+def test_a_failed_item_is_described_by_its_error_on_one_line():
+    describe = EXPORT_TASK_STATES.describe
+    assert describe({'status': 'FAILED', 'error_code': 'ModelArts.4358', 'error_msg': 'Invalid\nexport path'}) \
+        == 'FAILED (ModelArts.4358: Invalid export path)'
+    assert describe({'status': 'FAILED'}) == 'FAILED (no error details)'
+    assert describe({'status': 'FAILED', 'error_msg': 'disk full'}) == 'FAILED (none: disk full)'
+    assert describe({'status': 'INIT'}) == 'INIT (0%)'
+    assert describe({'status': 'SUCCESSED', 'progress': 100.0}) == 'SUCCESSED'
+    assert VERSION_STATES.describe({'status': 4, 'message': 'annotation\nfailed'}) == 'ERROR (annotation failed)'
