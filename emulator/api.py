@@ -19,6 +19,9 @@ from emulator.store import Store
 # error_codes.rst documents these with HTTP 400, so the emulator answers 400 (not 404) for them.
 DATASET_NOT_FOUND = "ModelArts.4352"
 TASK_NOT_FOUND = "ModelArts.4359"
+VERSION_NOT_FOUND = "ModelArts.4353"  # "Dataset version does not exist"
+# error_codes.rst has no import-specific code; this is its generic "Task not found" (400).
+IMPORT_TASK_NOT_FOUND = "ModelArts.4612"
 # error_codes.rst: 400 ModelArts.4200 "Invalid request. The values of the request parameters are
 # invalid." The message names the parameter, so a client's error can say which one.
 INVALID_PARAMETER = "ModelArts.4200"
@@ -85,6 +88,22 @@ def _require_dataset(emulator, params):
     if dataset is None:
         raise ApiError(400, DATASET_NOT_FOUND, "Dataset does not exist: %s" % params["dataset_id"])
     return dataset
+
+
+def _show_item(emulator, request, params, collection_name, id_param, error_code, what):
+    """The detail answer of one export task, version or import task of the path's dataset."""
+    authenticate(emulator, request, params["project_id"])
+    dataset = _require_dataset(emulator, params)
+    with emulator.store.lock:
+        item = getattr(dataset, collection_name).find(params[id_param])
+        if item is None:
+            raise ApiError(400, error_code, "%s does not exist: %s" % (what, params[id_param]))
+        return 200, item.render(emulator.store.now(), detail=True)
+
+
+def _page(items, offset, limit):
+    """Page ``offset`` (a page index, the API's "start page") of ``limit`` items."""
+    return items[offset * limit:(offset + 1) * limit]
 
 
 def _iam_error(status, error_code, message):
@@ -233,7 +252,7 @@ def list_datasets(emulator, request, params):
                 if (dataset_type is None or d.fields["dataset_type"] == dataset_type)
                 and (not support_export or d.fields["dataset_type"] in seed.EXPORTABLE_DATASET_TYPES)
                 and (workspace_id is None or d.fields["workspace_id"] == workspace_id)]
-    page = datasets[offset * limit:(offset + 1) * limit]
+    page = _page(datasets, offset, limit)
     with emulator.store.lock:
         rendered = [_render_dataset(emulator, d, detect, running_task_type) for d in page]
     return 200, {"total_number": len(datasets), "datasets": rendered}
@@ -268,13 +287,7 @@ def list_export_tasks(emulator, request, params):
 
 
 def show_export_task(emulator, request, params):
-    authenticate(emulator, request, params["project_id"])
-    dataset = _require_dataset(emulator, params)
-    with emulator.store.lock:
-        task = dataset.find_task(params["task_id"])
-        if task is None:
-            raise ApiError(400, TASK_NOT_FOUND, "Export task does not exist: %s" % params["task_id"])
-        return 200, task.render(emulator.store.now())
+    return _show_item(emulator, request, params, "export_tasks", "task_id", TASK_NOT_FOUND, "Export task")
 
 
 def create_export_task(emulator, request, params):
@@ -295,6 +308,58 @@ def create_export_task(emulator, request, params):
         raise ApiError(400, INVALID_PARAMETER, "Invalid request. Parameter 'export_params' must be an object.")
     task = emulator.store.create_task(dataset, path, export_type, export_format, export_params)
     return 200, {"task_id": task.task_id}
+
+
+def _ratio_range_query(request, name):
+    """``min,max`` split ratios (0..1, min <= max), None when absent or blank, or 400 naming the parameter."""
+    values = request.query.get(name)
+    if values is None or values == [""]:
+        return None
+    try:
+        low, high = (float(part) for part in values[-1].split(","))
+    except ValueError:
+        low = high = None
+    if len(values) != 1 or low is None or not 0.0 <= low <= high <= 1.0:
+        raise ApiError(400, INVALID_PARAMETER, "Invalid request. Parameter '%s' must be 'min,max' with "
+                                               "0 <= min <= max <= 1, e.g. '0.0,1.0', got %r." % (name, values[-1]))
+    return low, high
+
+
+def list_versions(emulator, request, params):
+    authenticate(emulator, request, params["project_id"])
+    status = _enum_query(request, "status", seed.VERSION_STATES)
+    version_format = _enum_query(request, "version_format", tuple(seed.VERSION_FORMATS))
+    ratios = _ratio_range_query(request, "train_evaluate_ratio")
+    limit = _int_query(request, "limit", 1000, 1, 1000)
+    offset = _int_query(request, "offset", 0, 0)
+    dataset = _require_dataset(emulator, params)
+    with emulator.store.lock:
+        now = emulator.store.now()
+        versions = [v for v in dataset.versions.newest_first(version_format=seed.VERSION_FORMATS.get(version_format))
+                    if (status is None or v.status_at(now) == status)
+                    and (ratios is None or ratios[0] <= float(v.fields["train_evaluate_sample_ratio"]) <= ratios[1])]
+        page = [version.render(now) for version in _page(versions, offset, limit)]
+    return 200, {"total_number": len(versions), "versions": page}
+
+
+def show_version(emulator, request, params):
+    return _show_item(emulator, request, params, "versions", "version_id", VERSION_NOT_FOUND, "Dataset version")
+
+
+def list_import_tasks(emulator, request, params):
+    authenticate(emulator, request, params["project_id"])
+    limit = _int_query(request, "limit", 10, 1, 100)
+    offset = _int_query(request, "offset", 0, 0)
+    dataset = _require_dataset(emulator, params)
+    with emulator.store.lock:
+        tasks = dataset.import_tasks.newest_first()
+        now = emulator.store.now()
+        page = [task.render(now) for task in _page(tasks, offset, limit)]
+    return 200, {"total_count": len(tasks), "import_tasks": page}
+
+
+def show_import_task(emulator, request, params):
+    return _show_item(emulator, request, params, "import_tasks", "task_id", IMPORT_TASK_NOT_FOUND, "Import task")
 
 
 # --- admin (no auth, not counted) ---
@@ -326,14 +391,47 @@ def admin_get_config(emulator, request, params):
     return 200, emulator.store.config_snapshot()
 
 
+def _count_problem(payload, key):
+    value = payload.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return "%s must be a non-negative integer" % key
+    return None
+
+
+def _items_problem(payload, key, id_key):
+    items = payload.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) and id_key in i and "create_time" in i
+                                              for i in items):
+        return "%s must be a list of objects, each with %s and create_time" % (key, id_key)
+    return None
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _running_problem(payload, key, outcomes, id_key, queued=False):
+    """A problem with the ``key`` list of progressing items: {seconds, outcome, id?[, queued_seconds]}."""
+    specs = payload.get(key, [])
+    default_outcome = outcomes[0]
+
+    def valid(spec):
+        seconds = spec.get("seconds", 4)
+        queued_seconds = spec.get("queued_seconds", 0) if queued else 0
+        return (spec.get("outcome", default_outcome) in outcomes and _number(seconds) and _number(queued_seconds)
+                and 0 <= queued_seconds <= seconds and isinstance(spec.get(id_key, ""), str))
+
+    if not isinstance(specs, list) or not all(isinstance(spec, dict) and valid(spec) for spec in specs):
+        return "%s must be a list of {seconds, outcome: %s, %s?%s}" % (
+            key, "|".join(str(o) for o in outcomes), id_key, ", queued_seconds? (<= seconds)" if queued else "")
+    return None
+
+
 def admin_add_dataset(emulator, request, params):
     payload = _json_body(request, "EMULATOR.0400")
     name = payload.get("dataset_name")
     project_id = payload.get("project_id", seed.PROJECT_EU_DE_ID)
     dataset_id = payload.get("dataset_id")
-    task_count = payload.get("task_count", 0)
-    tasks = payload.get("tasks", [])
-    running = payload.get("running", [])
     problems = []
     if not isinstance(name, str) or not name:
         problems.append("dataset_name is required")
@@ -341,18 +439,27 @@ def admin_add_dataset(emulator, request, params):
         problems.append("project_id must be one of %s" % sorted(seed.PROJECTS))
     if dataset_id is not None and (not isinstance(dataset_id, str) or emulator.store.get_dataset(project_id, dataset_id)):
         problems.append("dataset_id must be a string not already used in the project")
-    if isinstance(task_count, bool) or not isinstance(task_count, int) or task_count < 0:
-        problems.append("task_count must be a non-negative integer")
-    if not isinstance(tasks, list) or not all(isinstance(t, dict) and "task_id" in t and "create_time" in t
-                                              for t in tasks):
-        problems.append("tasks must be a list of task objects, each with task_id and create_time")
-    if not isinstance(running, list) or not all(
-            isinstance(r, dict) and r.get("outcome", "SUCCESSED") in ("SUCCESSED", "FAILED")
-            and isinstance(r.get("seconds", 4), (int, float)) for r in running):
-        problems.append("running must be a list of {seconds, outcome: SUCCESSED|FAILED, task_id?}")
+    problems.extend(problem for problem in (
+        _count_problem(payload, "task_count"),
+        _items_problem(payload, "tasks", "task_id"),
+        _running_problem(payload, "running", ("SUCCESSED", "FAILED"), "task_id"),
+        _count_problem(payload, "version_count"),
+        _items_problem(payload, "versions", "version_id"),
+        _running_problem(payload, "running_versions", (seed.VERSION_READY, seed.VERSION_ERROR), "version_id"),
+        _count_problem(payload, "import_task_count"),
+        _items_problem(payload, "import_tasks", "task_id"),
+        _running_problem(payload, "running_imports", ("COMPLETED", "FAILED"), "task_id", queued=True),
+    ) if problem)
     if problems:
         raise ApiError(400, "EMULATOR.0400", "; ".join(problems))
-    dataset = emulator.store.add_dataset(project_id, name, dataset_id, task_count, tasks, running)
+    store = emulator.store
+    with store.lock:
+        dataset = store.add_dataset(project_id, name, dataset_id, payload.get("task_count", 0),
+                                    payload.get("tasks", []), payload.get("running", []))
+        store.add_versions(dataset, payload.get("version_count", 0), payload.get("versions", []),
+                           payload.get("running_versions", []))
+        store.add_import_tasks(dataset, payload.get("import_task_count", 0), payload.get("import_tasks", []),
+                               payload.get("running_imports", []))
     return 200, {"dataset_id": dataset.dataset_id}
 
 
@@ -399,6 +506,8 @@ class Route(object):
 
 
 _TASKS = "/v2/{project_id}/datasets/{dataset_id}/export-tasks"
+_VERSIONS = "/v2/{project_id}/datasets/{dataset_id}/versions"
+_IMPORTS = "/v2/{project_id}/datasets/{dataset_id}/import-tasks"
 ROUTES = [
     Route("POST", "/v3/auth/tokens", create_token, "iam"),
     Route("GET", "/v3/projects", list_projects, "iam"),
@@ -407,6 +516,10 @@ ROUTES = [
     Route("GET", _TASKS, list_export_tasks, "modelarts"),
     Route("POST", _TASKS, create_export_task, "modelarts"),
     Route("GET", _TASKS + "/{task_id}", show_export_task, "modelarts"),
+    Route("GET", _VERSIONS, list_versions, "modelarts"),
+    Route("GET", _VERSIONS + "/{version_id}", show_version, "modelarts"),
+    Route("GET", _IMPORTS, list_import_tasks, "modelarts"),
+    Route("GET", _IMPORTS + "/{task_id}", show_import_task, "modelarts"),
     Route("GET", "/_emulator/health", admin_health, "admin"),
     Route("GET", "/_emulator/stats", admin_stats, "admin"),
     Route("POST", "/_emulator/reset", admin_reset, "admin"),

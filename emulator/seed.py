@@ -56,6 +56,25 @@ RUNNING_FAILURE_TASK_ID = "runningFailure00002"
 RUNNING_FAILURE_ERROR_CODE = "ModelArts.4358"
 RUNNING_FAILURE_ERROR_MSG = "Invalid export path"
 
+# Dataset versions (querying_the_dataset_version_list.rst) have integer states.
+VERSION_CREATING, VERSION_READY, VERSION_DELETING, VERSION_DELETED, VERSION_ERROR = 0, 1, 2, 3, 4
+VERSION_STATES = (VERSION_CREATING, VERSION_READY, VERSION_DELETING, VERSION_DELETED, VERSION_ERROR)
+# The list's version_format query value -> the version_format string the versions carry.
+VERSION_FORMATS = {0: "Default", 1: "CarbonData", 2: "CSV"}
+IMPORT_TASK_STATES = ("QUEUING", "STARTING", "RUNNING", "COMPLETED", "FAILED", "NOT_EXIST")
+# dataset-250 also has more versions than one page of the maximum limit (1000) holds, and
+# import tasks for three pages of the maximum limit (100).
+DATASET_250_VERSION_COUNT = 1200
+DATASET_250_IMPORT_TASK_COUNT = 250
+# dataset-running also publishes two versions and runs two imports, all finishing with its export tasks.
+RUNNING_VERSION_READY_ID = "runningVersionOk001"
+RUNNING_VERSION_ERROR_ID = "runningVersionErr02"
+RUNNING_VERSION_ERROR_MSG = "Dataset publish version failed"
+RUNNING_IMPORT_COMPLETED_ID = "runningImportOk0001"
+RUNNING_IMPORT_FAILED_ID = "runningImportFail02"
+RUNNING_IMPORT_ERROR_CODE = "ModelArts.4362"
+RUNNING_IMPORT_ERROR_MSG = "Import data error"
+
 # The two tasks of the example response in querying_the_dataset_export_task_list.rst, verbatim.
 EXAMPLE_TASKS = [
     {
@@ -237,3 +256,200 @@ def dataset_record(dataset_id, dataset_name, create_time_ms, description="", dat
 def example_tasks():
     """Return a deep copy of the documented example tasks, safe to mutate."""
     return copy.deepcopy(EXAMPLE_TASKS)
+
+
+# The three versions of the example response in querying_the_dataset_version_list.rst, verbatim.
+_EXAMPLE_VERSION_PATH = "/test-obs/classify/output/dataset-f9e8-gfghHSokody6AJigS5A/annotation/"
+
+
+def _example_version(version_id, name, previous_id, create_time, is_current, ratio):
+    version = {"version_id": version_id, "version_name": name, "version_format": "Default"}
+    if previous_id:
+        version["previous_version_id"] = previous_id
+    version.update({
+        "status": 1, "create_time": create_time, "total_sample_count": 10, "annotated_sample_count": 10,
+        "total_sub_sample_count": 0, "annotated_sub_sample_count": 0,
+        "manifest_path": "%s%s/%s.manifest" % (_EXAMPLE_VERSION_PATH, name, name),
+        "data_path": "%s%s/data/" % (_EXAMPLE_VERSION_PATH, name),
+        "is_current": is_current, "analysis_status": 3, "train_evaluate_sample_ratio": ratio,
+        "remove_sample_usage": False, "export_images": False, "description": "", "task_type": 0,
+        "extract_serial_number": False})
+    return version
+
+
+EXAMPLE_VERSIONS = [
+    _example_version("54IXbeJhfttGpL46lbv", "V003", "eSOKEQaXhKzxN00WKoV", 1605930512183, True, "0.8"),
+    _example_version("eSOKEQaXhKzxN00WKoV", "V002", "vlGvUqOcxxGPIB0ugeE", 1605691027084, False, "0.9999"),
+    _example_version("vlGvUqOcxxGPIB0ugeE", "V001", None, 1605690687346, False, "0.99"),
+]
+# What the example of querying_details_about_a_dataset_version.rst shows of V002 beyond its list
+# item. (That example also calls V002 current; the list example's V003 is kept as the current one.)
+EXAMPLE_VERSION_DETAILS = {
+    "eSOKEQaXhKzxN00WKoV": {
+        "label_stats": [
+            {"name": "Rabbits", "type": 0, "property": {"@modelarts:color": "#3399ff"}, "count": 5,
+             "sample_count": 5},
+            {"name": "Bees", "type": 0, "property": {"@modelarts:color": "#3399ff"}, "count": 5, "sample_count": 5},
+        ],
+        "label_type": "single",
+    },
+}
+
+# The task of the example response in querying_the_dataset_import_task_list.rst, verbatim (its
+# dataset_id too); its detail (querying_details_about_a_dataset_import_task.rst) adds update_ms.
+EXAMPLE_IMPORT_TASKS = [{
+    "status": "COMPLETED",
+    "task_id": "gfghHSokody6AJigS5A_RHJ1zOkIoI3Nzwxj8nh",
+    "dataset_id": "gfghHSokody6AJigS5A",
+    "import_path": "obs://test-obs/daoLu_images/animals/",
+    "import_type": 0,
+    "total_sample_count": 20,
+    "imported_sample_count": 20,
+    "annotated_sample_count": 20,
+    "total_sub_sample_count": 0,
+    "imported_sub_sample_count": 0,
+    "total_file_size": 0,
+    "finished_file_count": 0,
+    "finished_file_size": 0,
+    "total_file_count": 0,
+    "create_time": 1606114833874,
+    "elapsed_time": 2,
+}]
+EXAMPLE_IMPORT_TASK_DETAILS = {"gfghHSokody6AJigS5A_RHJ1zOkIoI3Nzwxj8nh": {"update_ms": 1606114833955}}
+
+# Failure reasons drawn by the generators, from error_codes.rst.
+_VERSION_FAILURES = [
+    "Dataset publish version failed",
+    "Publishing requires splitting but annotated samples do not satisfied for splitting rules",
+    "Dataset export file error",
+]
+_IMPORT_FAILURES = [
+    ("ModelArts.4362", "Import data error"),
+    ("ModelArts.4340", "Import path does not contain valid file"),
+    ("ModelArts.4345", "File not found"),
+]
+
+
+def version_fields(version_id, number, create_time, status=VERSION_READY, total=10, path="/emulator-obs/versions/"):
+    """The documented fields of a version named ``V<number>`` (at least three digits)."""
+    name = "V%03d" % number
+    return {
+        "version_id": version_id, "version_name": name, "version_format": "Default", "status": status,
+        "create_time": create_time, "update_time": create_time, "total_sample_count": total,
+        "annotated_sample_count": total, "total_sub_sample_count": 0, "annotated_sub_sample_count": 0,
+        "manifest_path": "%sannotation/%s/%s.manifest" % (path, name, name),
+        "data_path": "%sannotation/%s/data/" % (path, name), "is_current": False, "analysis_status": 3,
+        "train_evaluate_sample_ratio": "1.00", "remove_sample_usage": False, "export_images": False,
+        "description": "", "task_type": 0, "extract_serial_number": False,
+    }
+
+
+def generate_versions(n, seed="versions"):
+    """Return ``n`` deterministic versions V001, V002, ... in creation order, each after the previous one.
+
+    States: mostly 1 (ready), about one in twelve 4 (error, with a ``message``), a few 3 (deleted),
+    2 (deleting) and 0 (creating; snapshots that never move). The newest ready one is current.
+    About one in ten is CSV, the rest Default; split ratios vary.
+    """
+    rng = random.Random(seed)
+    versions = []
+    for index in range(n):
+        version_id = "".join(rng.choices(_ID_ALPHABET, k=19))
+        version = version_fields(version_id, index + 1, _GENERATED_BASE_TIME_MS + index * 60000 + rng.randint(0, 999),
+                                 total=rng.randint(1, 5000))
+        if versions:
+            version["previous_version_id"] = versions[-1]["version_id"]
+        roll = rng.random()
+        status = (VERSION_CREATING if roll < 0.03 else VERSION_DELETING if roll < 0.06
+                  else VERSION_DELETED if roll < 0.11 else VERSION_ERROR if roll < 0.19 else VERSION_READY)
+        version.update(status=status, update_time=version["create_time"] + rng.randint(1000, 600000),
+                       version_format="CSV" if rng.random() < 0.1 else "Default",
+                       train_evaluate_sample_ratio=rng.choice(["1.00", "0.9", "0.8", "0.7", "0.5"]))
+        if status == VERSION_ERROR:
+            version["message"] = rng.choice(_VERSION_FAILURES)
+        versions.append(version)
+    ready = [version for version in versions if version["status"] == VERSION_READY]
+    if ready:
+        ready[-1]["is_current"] = True
+    return versions
+
+
+def import_task_fields(task_id, dataset_id, create_time, status="COMPLETED", total=20, import_type=0):
+    """The documented fields of an import task whose samples are all imported."""
+    path = "obs://emulator-obs/import/%s/" % task_id
+    return {
+        "status": status, "task_id": task_id, "dataset_id": dataset_id,
+        "import_path": path + "import.manifest" if import_type == 1 else path, "import_type": import_type,
+        "total_sample_count": total, "imported_sample_count": total, "annotated_sample_count": total,
+        "total_sub_sample_count": 0, "imported_sub_sample_count": 0, "total_file_size": total * 2048,
+        "finished_file_count": total, "finished_file_size": total * 2048, "total_file_count": total,
+        "create_time": create_time, "update_ms": create_time, "elapsed_time": 0,
+    }
+
+
+def generate_import_tasks(n, dataset_id, seed="import-tasks"):
+    """Return ``n`` deterministic import tasks of ``dataset_id`` in creation order.
+
+    Mostly COMPLETED, about one in ten FAILED (with error_code and error_msg), a few QUEUING,
+    STARTING, RUNNING (part imported; snapshots that never move) and NOT_EXIST.
+    """
+    rng = random.Random(seed)
+    tasks = []
+    for index in range(n):
+        task_id = "%s_%s" % (dataset_id, "".join(rng.choices(_ID_ALPHABET, k=19)))
+        total = rng.randint(1, 5000)
+        task = import_task_fields(task_id, dataset_id, _GENERATED_BASE_TIME_MS + index * 60000 + rng.randint(0, 999),
+                                  total=total, import_type=rng.choice([0, 1]))
+        roll = rng.random()
+        status = ("QUEUING" if roll < 0.02 else "STARTING" if roll < 0.04 else "RUNNING" if roll < 0.07
+                  else "FAILED" if roll < 0.17 else "NOT_EXIST" if roll < 0.18 else "COMPLETED")
+        imported = total if status == "COMPLETED" else rng.randint(0, total - 1) if status in ("RUNNING", "FAILED") else 0
+        elapsed = rng.randint(1, 600) if status not in ("QUEUING", "NOT_EXIST") else 0
+        task.update(status=status, imported_sample_count=imported, annotated_sample_count=imported,
+                    finished_file_count=imported, finished_file_size=imported * 2048, elapsed_time=elapsed,
+                    update_ms=task["create_time"] + elapsed * 1000)
+        if status == "FAILED":
+            task["error_code"], task["error_msg"] = rng.choice(_IMPORT_FAILURES)
+        tasks.append(task)
+    return tasks
+
+
+DETECTION_CURRENT_VERSION_ID = "detectionVersion001"
+DETECTION_ERROR_VERSION_ID = "detectionVersion002"
+DETECTION_ERROR_VERSION_MSG = _VERSION_FAILURES[1]
+DETECTION_FAILED_IMPORT_ID = "detectionImport0002"
+DETECTION_FAILED_IMPORT_CODE, DETECTION_FAILED_IMPORT_MSG = _IMPORT_FAILURES[1]
+
+
+def detection_versions(now_ms):
+    """dataset-detection's versions, one per state (snapshots), V001 the current one, V005 the newest."""
+    path = "/emulator-obs/detection/"
+    states = [(VERSION_READY, {"is_current": True}), (VERSION_ERROR, {"message": DETECTION_ERROR_VERSION_MSG}),
+              (VERSION_DELETED, {}), (VERSION_DELETING, {}), (VERSION_CREATING, {})]
+    versions = []
+    for number, (status, extra) in enumerate(states, 1):
+        created = now_ms - (6 - number) * 3600 * 1000
+        version = version_fields("detectionVersion%03d" % number, number, created, status, 400, path)
+        version.update(task_type=1, update_time=created + 60000, **extra)
+        if versions:
+            version["previous_version_id"] = versions[-1]["version_id"]
+        versions.append(version)
+    return versions
+
+
+def detection_import_tasks(now_ms, dataset_id):
+    """dataset-detection's import tasks, one per state (snapshots), 0001 the oldest."""
+    tasks = []
+    for number, status in enumerate(("COMPLETED", "FAILED", "RUNNING", "STARTING", "QUEUING", "NOT_EXIST"), 1):
+        created = now_ms - (7 - number) * 3600 * 1000
+        task = import_task_fields("detectionImport%04d" % number, dataset_id, created, status, 400, import_type=1)
+        if status != "COMPLETED":
+            task.update(imported_sample_count=50 if status in ("FAILED", "RUNNING") else 0)
+            task.update(annotated_sample_count=task["imported_sample_count"],
+                        finished_file_count=task["imported_sample_count"],
+                        finished_file_size=task["imported_sample_count"] * 2048)
+        if status == "FAILED":
+            task.update(error_code=DETECTION_FAILED_IMPORT_CODE, error_msg=DETECTION_FAILED_IMPORT_MSG)
+        task.update(update_ms=created + 60000, elapsed_time=60 if status in ("COMPLETED", "FAILED", "RUNNING") else 0)
+        tasks.append(task)
+    return tasks

@@ -7,7 +7,6 @@ with the clock.
 """
 
 import collections
-import copy
 import random
 import string
 import threading
@@ -32,7 +31,7 @@ def now_ms(now):
 
 
 class Timeline(object):
-    """When a task runs and how it ends, in epoch seconds."""
+    """When an item starts running and finishes, and how it ends, in epoch seconds."""
 
     def __init__(self, running_at, finished_at, outcome="SUCCESSED", error_code=None, error_msg=None):
         self.running_at = running_at
@@ -41,92 +40,195 @@ class Timeline(object):
         self.error_code = error_code
         self.error_msg = error_msg
 
+    def phase(self, now):
+        """``(WAITING|RUNNING|FINISHED, share of the run done)`` at epoch time ``now``."""
+        if now < self.running_at:
+            return WAITING, 0.0
+        if now < self.finished_at:
+            return RUNNING, (now - self.running_at) / max(self.finished_at - self.running_at, 1e-9)
+        return FINISHED, 1.0
 
-class ExportTask(object):
-    """An export task: static documented fields plus an optional timeline."""
 
-    def __init__(self, fields, sequence, timeline=None):
+WAITING, RUNNING, FINISHED = "waiting", "running", "finished"
+
+
+class Item(object):
+    """One listed thing of a dataset: its documented fields, an optional timeline, and fields only
+    its detail answer shows (the API reference's detail examples have a few the list examples lack)."""
+
+    id_key = None
+
+    def __init__(self, fields, sequence, timeline=None, detail_fields=None):
         self.fields = fields
         self.sequence = sequence  # insertion order, breaks create_time ties deterministically
         self.timeline = timeline
+        self.detail_fields = detail_fields or {}
 
     @property
-    def task_id(self):
-        return self.fields["task_id"]
+    def item_id(self):
+        return self.fields[self.id_key]
 
     @property
     def create_time(self):
         return self.fields["create_time"]
 
+    def status_at(self, now):
+        """The status the API shows at ``now``, without copying the fields."""
+        if self.timeline is None:
+            return self.fields.get("status")
+        return self._timeline_status(*self.timeline.phase(now))
+
+    def render(self, now, detail=False):
+        """Return the item as the API shows it at epoch time ``now`` (in a detail answer if ``detail``)."""
+        body = copy_json(self.fields)
+        if detail:
+            body.update(copy_json(self.detail_fields))
+        if self.timeline is not None:
+            phase, share = self.timeline.phase(now)
+            self._apply_timeline(body, now, phase, share)
+        return body
+
+    def _timeline_status(self, phase, share):
+        raise NotImplementedError
+
+    def _apply_timeline(self, body, now, phase, share):
+        raise NotImplementedError
+
+
+class ExportTask(Item):
+    """An export task: INIT, RUNNING with progress, then SUCCESSED or FAILED."""
+
+    id_key = "task_id"
+
+    @property
+    def task_id(self):
+        return self.item_id
+
     @property
     def export_type(self):
         return self.fields.get("export_type")
 
-    def render(self, now):
-        """Return the task as the API shows it at epoch time ``now``."""
-        body = copy_json(self.fields)
+    def _timeline_status(self, phase, share):
+        return {WAITING: "INIT", RUNNING: "RUNNING", FINISHED: self.timeline.outcome}[phase]
+
+    def _apply_timeline(self, body, now, phase, share):
         timeline = self.timeline
-        if timeline is None:
-            return body
         total = body.get("total_sample_count", 0)
         final_progress = 100.0 if timeline.outcome == "SUCCESSED" else FAILED_FINAL_PROGRESS
-        if now < timeline.running_at:
-            status, progress, update_time = "INIT", 0.0, body["create_time"]
-        elif now < timeline.finished_at:
-            share = (now - timeline.running_at) / max(timeline.finished_at - timeline.running_at, 1e-9)
-            status, progress, update_time = "RUNNING", round(final_progress * share, 1), now_ms(now)
-        else:
-            status, progress, update_time = timeline.outcome, final_progress, now_ms(timeline.finished_at)
-            if timeline.outcome == "FAILED":
-                body["error_code"] = timeline.error_code
-                body["error_msg"] = timeline.error_msg
-        body.update(status=status, progress=progress, update_time=update_time,
+        progress = round(final_progress * share, 1)
+        update_time = {WAITING: body["create_time"], RUNNING: now_ms(now),
+                       FINISHED: now_ms(timeline.finished_at)}[phase]
+        if phase == FINISHED and timeline.outcome == "FAILED":
+            body["error_code"] = timeline.error_code
+            body["error_msg"] = timeline.error_msg
+        body.update(status=self._timeline_status(phase, share), progress=progress, update_time=update_time,
                     finished_sample_count=int(total * progress / 100))
-        return body
+
+
+class Version(Item):
+    """A dataset version: 0 (creating) until it is published, then 1 (ready) or 4 (error, with a message)."""
+
+    id_key = "version_id"
+
+    def _timeline_status(self, phase, share):
+        return self.timeline.outcome if phase == FINISHED else seed.VERSION_CREATING
+
+    def _apply_timeline(self, body, now, phase, share):
+        timeline = self.timeline
+        status = self._timeline_status(phase, share)
+        finished = phase == FINISHED
+        body.update(status=status, update_time=now_ms(timeline.finished_at) if finished else body["create_time"])
+        if status == seed.VERSION_ERROR:
+            body["message"] = timeline.error_msg
+
+
+class ImportTask(Item):
+    """An import task: QUEUING, RUNNING while samples arrive, then COMPLETED or FAILED."""
+
+    id_key = "task_id"
+
+    def _timeline_status(self, phase, share):
+        return {WAITING: "QUEUING", RUNNING: "RUNNING", FINISHED: self.timeline.outcome}[phase]
+
+    def _apply_timeline(self, body, now, phase, share):
+        timeline = self.timeline
+        done = share * (1.0 if timeline.outcome == "COMPLETED" else FAILED_FINAL_PROGRESS / 100)
+        imported = int(body.get("total_sample_count", 0) * done)
+        ran_until = min(now, timeline.finished_at)
+        body.update(status=self._timeline_status(phase, share), imported_sample_count=imported,
+                    annotated_sample_count=imported, finished_file_count=int(body.get("total_file_count", 0) * done),
+                    finished_file_size=int(body.get("total_file_size", 0) * done),
+                    update_ms=now_ms(ran_until) if phase != WAITING else body["create_time"],
+                    elapsed_time=int(max(ran_until - timeline.running_at, 0)))
+        if phase == FINISHED and timeline.outcome == "FAILED":
+            body["error_code"] = timeline.error_code
+            body["error_msg"] = timeline.error_msg
+
+
+class Collection(object):
+    """The items of one kind of a dataset, in insertion order."""
+
+    def __init__(self, item_class):
+        self.item_class = item_class
+        self.items = []
+        self._by_id = {}
+        # (field, value) pairs -> the matching items, newest first; emptied whenever an item is added.
+        # Sorting 10,000 tasks on every page request cost the emulator more CPU than the module's own
+        # work, on the same cores, and the benchmark then measured the emulator.
+        self._newest_first = {}
+
+    def add(self, fields, timeline=None, detail_fields=None):
+        item = self.item_class(fields, len(self.items), timeline, detail_fields)
+        self.items.append(item)
+        self._by_id.setdefault(item.item_id, item)
+        self._newest_first.clear()
+        return item
+
+    def find(self, item_id):
+        return self._by_id.get(item_id)
+
+    def newest_first(self, **equal):
+        """The items whose fields equal ``equal`` (None values ignored), newest first, ties broken by
+        insertion order; the caller must not change the list."""
+        wanted = tuple(sorted((field, value) for field, value in equal.items() if value is not None))
+        ordered = self._newest_first.get(wanted)
+        if ordered is None:
+            matching = [item for item in self.items
+                        if all(item.fields.get(field) == value for field, value in wanted)]
+            ordered = sorted(matching, key=lambda item: (item.create_time, item.sequence), reverse=True)
+            self._newest_first[wanted] = ordered
+        return ordered
 
 
 class Dataset(object):
-    """A dataset of one project and its export tasks."""
+    """A dataset of one project with its export tasks, versions and import tasks."""
 
     def __init__(self, project_id, fields):
         self.project_id = project_id
         self.fields = fields
-        self.tasks = []
-        self._next_sequence = 0
-        # export_type (or None) -> the matching tasks, newest first; emptied whenever a task is added.
-        # Sorting 10,000 tasks on every page request cost the emulator more CPU than the module's own
-        # work, on the same cores, and the benchmark then measured the emulator.
-        self._newest_first = {}
+        self.export_tasks = Collection(ExportTask)
+        self.versions = Collection(Version)
+        self.import_tasks = Collection(ImportTask)
 
     @property
     def dataset_id(self):
         return self.fields["dataset_id"]
 
+    @property
+    def tasks(self):
+        """The export tasks, in insertion order."""
+        return self.export_tasks.items
+
     def add_task(self, fields, timeline=None):
-        task = ExportTask(fields, self._next_sequence, timeline)
-        self._next_sequence += 1
-        self.tasks.append(task)
-        self._newest_first.clear()
-        return task
+        return self.export_tasks.add(fields, timeline)
 
     def tasks_newest_first(self, export_type=None):
-        """The tasks (of ``export_type`` if given), newest first; the caller must not change the list."""
-        ordered = self._newest_first.get(export_type)
-        if ordered is None:
-            matching = [t for t in self.tasks if export_type is None or t.export_type == export_type]
-            ordered = sorted(matching, key=lambda t: (t.create_time, t.sequence), reverse=True)
-            self._newest_first[export_type] = ordered
-        return ordered
+        """The export tasks (of ``export_type`` if given), newest first; the caller must not change the list."""
+        return self.export_tasks.newest_first(export_type=export_type)
 
     def running_task_ids(self, now):
-        """IDs of the tasks not yet finished at ``now`` (INIT or RUNNING), newest first."""
-        return [t.task_id for t in self.tasks_newest_first() if t.render(now)["status"] in ("INIT", "RUNNING")]
-
-    def find_task(self, task_id):
-        for task in self.tasks:
-            if task.task_id == task_id:
-                return task
-        return None
+        """IDs of the export tasks not yet finished at ``now`` (INIT or RUNNING), newest first."""
+        return [t.task_id for t in self.tasks_newest_first() if t.status_at(now) in ("INIT", "RUNNING")]
 
 
 def copy_json(value):
@@ -189,12 +291,37 @@ class Store(object):
             "Object detection: a failed, a stuck and a successful export", dataset_type=1))
         for fields in seed.detection_tasks(now_ms(now)):
             detection.add_task(fields)
+        _add_copies(example.versions, seed.EXAMPLE_VERSIONS, seed.EXAMPLE_VERSION_DETAILS)
+        _add_copies(example.import_tasks, seed.EXAMPLE_IMPORT_TASKS, seed.EXAMPLE_IMPORT_TASK_DETAILS)
+        _add_copies(many.versions, seed.generate_versions(seed.DATASET_250_VERSION_COUNT))
+        _add_copies(many.import_tasks, seed.generate_import_tasks(seed.DATASET_250_IMPORT_TASK_COUNT, many.dataset_id))
+        _add_copies(detection.versions, seed.detection_versions(now_ms(now)))
+        _add_copies(detection.import_tasks, seed.detection_import_tasks(now_ms(now), detection.dataset_id))
+        self._seed_running(running, now)
+
+    @staticmethod
+    def _seed_running(running, now):
+        """dataset-running: two export tasks, two versions and two imports, all RUNNING (versions:
+        creating) now and finished DATASET_RUNNING_FINISH_SECONDS later, one well and one badly."""
         finish = now + seed.DATASET_RUNNING_FINISH_SECONDS
-        running.add_task(self._task_fields(seed.RUNNING_SUCCESS_TASK_ID, "/emulator-obs/running/ok/", now - 2),
+        running.add_task(Store._task_fields(seed.RUNNING_SUCCESS_TASK_ID, "/emulator-obs/running/ok/", now - 2),
                          Timeline(now - 1, finish))
-        running.add_task(self._task_fields(seed.RUNNING_FAILURE_TASK_ID, "/emulator-obs/running/fail/", now - 1),
+        running.add_task(Store._task_fields(seed.RUNNING_FAILURE_TASK_ID, "/emulator-obs/running/fail/", now - 1),
                          Timeline(now - 1, finish, "FAILED", seed.RUNNING_FAILURE_ERROR_CODE,
                                   seed.RUNNING_FAILURE_ERROR_MSG))
+        path = "/emulator-obs/%s/output/" % seed.DATASET_RUNNING_NAME
+        ready = seed.version_fields(seed.RUNNING_VERSION_READY_ID, 1, now_ms(now - 2), seed.VERSION_CREATING, path=path)
+        running.versions.add(ready, Timeline(now - 1, finish, seed.VERSION_READY))
+        failing = seed.version_fields(seed.RUNNING_VERSION_ERROR_ID, 2, now_ms(now - 1), seed.VERSION_CREATING, path=path)
+        failing["previous_version_id"] = seed.RUNNING_VERSION_READY_ID
+        running.versions.add(failing, Timeline(now - 1, finish, seed.VERSION_ERROR, None, seed.RUNNING_VERSION_ERROR_MSG))
+        running.import_tasks.add(seed.import_task_fields(seed.RUNNING_IMPORT_COMPLETED_ID, seed.DATASET_RUNNING_ID,
+                                                         now_ms(now - 2), "RUNNING"),
+                                 Timeline(now - 1, finish, "COMPLETED"))
+        running.import_tasks.add(seed.import_task_fields(seed.RUNNING_IMPORT_FAILED_ID, seed.DATASET_RUNNING_ID,
+                                                         now_ms(now - 1), "RUNNING"),
+                                 Timeline(now - 1, finish, "FAILED", seed.RUNNING_IMPORT_ERROR_CODE,
+                                          seed.RUNNING_IMPORT_ERROR_MSG))
 
     def _add_dataset(self, project_id, fields):
         dataset = Dataset(project_id, fields)
@@ -258,15 +385,45 @@ class Store(object):
                 dataset_id or random_id(), dataset_name, now_ms(now)))
             for fields in seed.generate_tasks(task_count, seed=dataset_name) if task_count else []:
                 dataset.add_task(fields)
-            for fields in tasks or []:
-                dataset.add_task(copy.deepcopy(fields))
+            _add_copies(dataset.export_tasks, tasks or [])
             for spec in running or []:
                 outcome = spec.get("outcome", "SUCCESSED")
                 dataset.add_task(self._task_fields(spec.get("task_id") or random_id(),
                                                    "/emulator-obs/%s/" % dataset_name, now),
                                  Timeline(now, now + float(spec.get("seconds", 4)), outcome,
-                                          *(_failure_details(outcome))))
+                                          *_failure(outcome, "FAILED", seed.RUNNING_FAILURE_ERROR_CODE,
+                                                    seed.RUNNING_FAILURE_ERROR_MSG)))
             return dataset
+
+    def add_versions(self, dataset, count=0, versions=(), running=()):
+        """Admin: add generated, explicit and/or publishing versions (0 now, the outcome after ``seconds``)."""
+        with self.lock:
+            now = self.now()
+            _add_copies(dataset.versions, seed.generate_versions(count, seed=dataset.fields["dataset_name"]))
+            _add_copies(dataset.versions, versions)
+            path = "/emulator-obs/%s/output/" % dataset.fields["dataset_name"]
+            for spec in running:
+                outcome = spec.get("outcome", seed.VERSION_READY)
+                fields = seed.version_fields(spec.get("version_id") or random_id(), len(dataset.versions.items) + 1,
+                                             now_ms(now), seed.VERSION_CREATING, path=path)
+                dataset.versions.add(fields, Timeline(now, now + float(spec.get("seconds", 4)), outcome,
+                                              *_failure(outcome, seed.VERSION_ERROR, None, seed.RUNNING_VERSION_ERROR_MSG)))
+
+    def add_import_tasks(self, dataset, count=0, tasks=(), running=()):
+        """Admin: add generated, explicit and/or progressing import tasks (QUEUING for ``queued_seconds``,
+        then RUNNING, the outcome after ``seconds``)."""
+        with self.lock:
+            now = self.now()
+            _add_copies(dataset.import_tasks,
+                        seed.generate_import_tasks(count, dataset.dataset_id, seed=dataset.fields["dataset_name"]))
+            _add_copies(dataset.import_tasks, tasks)
+            for spec in running:
+                outcome = spec.get("outcome", "COMPLETED")
+                failure = _failure(outcome, "FAILED", seed.RUNNING_IMPORT_ERROR_CODE, seed.RUNNING_IMPORT_ERROR_MSG)
+                fields = seed.import_task_fields(spec.get("task_id") or random_id(), dataset.dataset_id, now_ms(now),
+                                                 "QUEUING")
+                dataset.import_tasks.add(fields, Timeline(now + float(spec.get("queued_seconds", 0)),
+                                                          now + float(spec.get("seconds", 4)), outcome, *failure))
 
     def record_request(self, method, route, path, query, status):
         with self.lock:
@@ -292,7 +449,13 @@ class Store(object):
             return dict(self.config)
 
 
-def _failure_details(outcome):
-    if outcome == "FAILED":
-        return seed.RUNNING_FAILURE_ERROR_CODE, seed.RUNNING_FAILURE_ERROR_MSG
-    return None, None
+def _add_copies(collection, items, details=None):
+    """Add copies of static ``items`` (and of their detail-only fields, by id) to ``collection``."""
+    for fields in items:
+        extra = (details or {}).get(fields[collection.item_class.id_key])
+        collection.add(copy_json(fields), detail_fields=copy_json(extra) if extra else None)
+
+
+def _failure(outcome, failed_outcome, error_code, error_msg):
+    """The (error_code, error_msg) of a timeline ending in ``outcome``: set only when it fails."""
+    return (error_code, error_msg) if outcome == failed_outcome else (None, None)
