@@ -101,9 +101,9 @@ def _show_item(emulator, request, params, collection_name, id_param, error_code,
         return 200, item.render(emulator.store.now(), detail=True)
 
 
-def _page(items, offset, limit):
-    """Page ``offset`` (a page index, the API's "start page") of ``limit`` items."""
-    return items[offset * limit:(offset + 1) * limit]
+def _rendered_page(items, start, limit, now):
+    """Items ``start`` .. ``start + limit - 1`` as the API shows them at ``now``."""
+    return [item.render(now) for item in items[start:start + limit]]
 
 
 def _iam_error(status, error_code, message):
@@ -252,7 +252,7 @@ def list_datasets(emulator, request, params):
                 if (dataset_type is None or d.fields["dataset_type"] == dataset_type)
                 and (not support_export or d.fields["dataset_type"] in seed.EXPORTABLE_DATASET_TYPES)
                 and (workspace_id is None or d.fields["workspace_id"] == workspace_id)]
-    page = _page(datasets, offset, limit)
+    page = datasets[offset * limit:(offset + 1) * limit]
     with emulator.store.lock:
         rendered = [_render_dataset(emulator, d, detect, running_task_type) for d in page]
     return 200, {"total_number": len(datasets), "datasets": rendered}
@@ -275,8 +275,7 @@ def list_export_tasks(emulator, request, params):
     start = offset if emulator.faults.uses_record_offset() else offset * limit
     with emulator.store.lock:
         tasks = dataset.tasks_newest_first(export_type)
-        now = emulator.store.now()
-        page = [task.render(now) for task in tasks[start:start + limit]]
+        page = _rendered_page(tasks, start, limit, emulator.store.now())
     body = {"total_count": len(tasks), "export_tasks": page}
     if emulator.faults.take_missing_keys(request.raw_path):
         body = {"tasks": page}  # valid JSON, but neither total_count nor export_tasks
@@ -338,7 +337,7 @@ def list_versions(emulator, request, params):
         versions = [v for v in dataset.versions.newest_first(version_format=seed.VERSION_FORMATS.get(version_format))
                     if (status is None or v.status_at(now) == status)
                     and (ratios is None or ratios[0] <= float(v.fields["train_evaluate_sample_ratio"]) <= ratios[1])]
-        page = [version.render(now) for version in _page(versions, offset, limit)]
+        page = _rendered_page(versions, offset * limit, limit, now)  # offset: a page index, as for all lists
     return 200, {"total_number": len(versions), "versions": page}
 
 
@@ -353,8 +352,7 @@ def list_import_tasks(emulator, request, params):
     dataset = _require_dataset(emulator, params)
     with emulator.store.lock:
         tasks = dataset.import_tasks.newest_first()
-        now = emulator.store.now()
-        page = [task.render(now) for task in _page(tasks, offset, limit)]
+        page = _rendered_page(tasks, offset * limit, limit, emulator.store.now())
     return 200, {"total_count": len(tasks), "import_tasks": page}
 
 

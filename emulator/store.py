@@ -57,6 +57,7 @@ class Item(object):
     its detail answer shows (the API reference's detail examples have a few the list examples lack)."""
 
     id_key = None
+    waiting_status = None  # the status before the timeline's run starts
 
     def __init__(self, fields, sequence, timeline=None, detail_fields=None):
         self.fields = fields
@@ -89,7 +90,7 @@ class Item(object):
         return body
 
     def _timeline_status(self, phase, share):
-        raise NotImplementedError
+        return {WAITING: self.waiting_status, RUNNING: "RUNNING", FINISHED: self.timeline.outcome}[phase]
 
     def _apply_timeline(self, body, now, phase, share):
         raise NotImplementedError
@@ -99,6 +100,7 @@ class ExportTask(Item):
     """An export task: INIT, RUNNING with progress, then SUCCESSED or FAILED."""
 
     id_key = "task_id"
+    waiting_status = "INIT"
 
     @property
     def task_id(self):
@@ -107,9 +109,6 @@ class ExportTask(Item):
     @property
     def export_type(self):
         return self.fields.get("export_type")
-
-    def _timeline_status(self, phase, share):
-        return {WAITING: "INIT", RUNNING: "RUNNING", FINISHED: self.timeline.outcome}[phase]
 
     def _apply_timeline(self, body, now, phase, share):
         timeline = self.timeline
@@ -146,9 +145,7 @@ class ImportTask(Item):
     """An import task: QUEUING, RUNNING while samples arrive, then COMPLETED or FAILED."""
 
     id_key = "task_id"
-
-    def _timeline_status(self, phase, share):
-        return {WAITING: "QUEUING", RUNNING: "RUNNING", FINISHED: self.timeline.outcome}[phase]
+    waiting_status = "QUEUING"
 
     def _apply_timeline(self, body, now, phase, share):
         timeline = self.timeline
