@@ -30,6 +30,9 @@ def now_ms(now):
     return int(now * 1000)
 
 
+WAITING, RUNNING, FINISHED = "waiting", "running", "finished"  # the phases of a timeline
+
+
 class Timeline(object):
     """When an item starts running and finishes, and how it ends, in epoch seconds."""
 
@@ -47,9 +50,6 @@ class Timeline(object):
         if now < self.finished_at:
             return RUNNING, (now - self.running_at) / max(self.finished_at - self.running_at, 1e-9)
         return FINISHED, 1.0
-
-
-WAITING, RUNNING, FINISHED = "waiting", "running", "finished"
 
 
 class Item(object):
@@ -77,7 +77,7 @@ class Item(object):
         """The status the API shows at ``now``, without copying the fields."""
         if self.timeline is None:
             return self.fields.get("status")
-        return self._timeline_status(*self.timeline.phase(now))
+        return self._timeline_status(self.timeline.phase(now)[0])
 
     def render(self, now, detail=False):
         """Return the item as the API shows it at epoch time ``now`` (in a detail answer if ``detail``)."""
@@ -89,7 +89,7 @@ class Item(object):
             self._apply_timeline(body, now, phase, share)
         return body
 
-    def _timeline_status(self, phase, share):
+    def _timeline_status(self, phase):
         return {WAITING: self.waiting_status, RUNNING: "RUNNING", FINISHED: self.timeline.outcome}[phase]
 
     def _apply_timeline(self, body, now, phase, share):
@@ -120,7 +120,7 @@ class ExportTask(Item):
         if phase == FINISHED and timeline.outcome == "FAILED":
             body["error_code"] = timeline.error_code
             body["error_msg"] = timeline.error_msg
-        body.update(status=self._timeline_status(phase, share), progress=progress, update_time=update_time,
+        body.update(status=self._timeline_status(phase), progress=progress, update_time=update_time,
                     finished_sample_count=int(total * progress / 100))
 
 
@@ -129,12 +129,12 @@ class Version(Item):
 
     id_key = "version_id"
 
-    def _timeline_status(self, phase, share):
+    def _timeline_status(self, phase):
         return self.timeline.outcome if phase == FINISHED else seed.VERSION_CREATING
 
     def _apply_timeline(self, body, now, phase, share):
         timeline = self.timeline
-        status = self._timeline_status(phase, share)
+        status = self._timeline_status(phase)
         finished = phase == FINISHED
         body.update(status=status, update_time=now_ms(timeline.finished_at) if finished else body["create_time"])
         if status == seed.VERSION_ERROR:
@@ -152,7 +152,7 @@ class ImportTask(Item):
         done = share * (1.0 if timeline.outcome == "COMPLETED" else FAILED_FINAL_PROGRESS / 100)
         imported = int(body.get("total_sample_count", 0) * done)
         ran_until = min(now, timeline.finished_at)
-        body.update(status=self._timeline_status(phase, share), imported_sample_count=imported,
+        body.update(status=self._timeline_status(phase), imported_sample_count=imported,
                     annotated_sample_count=imported, finished_file_count=int(body.get("total_file_count", 0) * done),
                     finished_file_size=int(body.get("total_file_size", 0) * done),
                     update_ms=now_ms(ran_until) if phase != WAITING else body["create_time"],
