@@ -324,6 +324,11 @@ def _ratio_range_query(request, name):
     return low, high
 
 
+def _split_ratio(version):
+    """A version's train_evaluate_sample_ratio as a number; the documented default is 1.00."""
+    return float(version.fields.get("train_evaluate_sample_ratio", "1.00"))
+
+
 def list_versions(emulator, request, params):
     authenticate(emulator, request, params["project_id"])
     status = _enum_query(request, "status", seed.VERSION_STATES)
@@ -336,7 +341,7 @@ def list_versions(emulator, request, params):
         now = emulator.store.now()
         versions = [v for v in dataset.versions.newest_first(version_format=seed.VERSION_FORMATS.get(version_format))
                     if (status is None or v.status_at(now) == status)
-                    and (ratios is None or ratios[0] <= float(v.fields["train_evaluate_sample_ratio"]) <= ratios[1])]
+                    and (ratios is None or ratios[0] <= _split_ratio(v) <= ratios[1])]
         page = _rendered_page(versions, offset * limit, limit, now)  # offset: a page index, as for all lists
     return 200, {"total_number": len(versions), "versions": page}
 

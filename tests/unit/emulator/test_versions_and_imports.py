@@ -349,3 +349,11 @@ def test_export_task_only_faults_leave_the_new_lists_alone(base_url, token):
     assert "import_tasks" in get_json(base_url, IMPORTS % seed.DATASET_250_ID, token)
     pending = requests.get(base_url + "/_emulator/faults").json()["pending"]
     assert [entry["fault"] for entry in pending] == ["missing_keys"]
+
+
+def test_split_ratio_filter_takes_the_documented_default_for_versions_without_one(base_url, token):
+    bare = {"version_id": "bareVersion00000001", "create_time": 5, "status": 1}
+    added = requests.post(base_url + "/_emulator/datasets", json={"dataset_name": "bare", "versions": [bare]})
+    dataset_id = added.json()["dataset_id"]
+    assert get_json(base_url, VERSIONS % dataset_id, token, {"train_evaluate_ratio": "1,1"})["versions"] == [bare]
+    assert get_json(base_url, VERSIONS % dataset_id, token, {"train_evaluate_ratio": "0,0.99"})["total_number"] == 0
