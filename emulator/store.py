@@ -403,8 +403,8 @@ class Store(object):
                 outcome = spec.get("outcome", seed.VERSION_READY)
                 fields = seed.version_fields(spec.get("version_id") or random_id(), len(dataset.versions.items) + 1,
                                              now_ms(now), seed.VERSION_CREATING, path=path)
-                dataset.versions.add(fields, Timeline(now, now + float(spec.get("seconds", 4)), outcome,
-                                              *_failure(outcome, seed.VERSION_ERROR, None, seed.RUNNING_VERSION_ERROR_MSG)))
+                failure = _failure(outcome, seed.VERSION_ERROR, None, seed.RUNNING_VERSION_ERROR_MSG)
+                dataset.versions.add(fields, Timeline(now, now + float(spec.get("seconds", 4)), outcome, *failure))
 
     def add_import_tasks(self, dataset, count=0, tasks=(), running=()):
         """Admin: add generated, explicit and/or progressing import tasks (QUEUING for ``queued_seconds``,

@@ -6,9 +6,9 @@ import time
 import pytest
 import requests
 
-# The same real emulator process fixtures (one per module, reset before each test) and helpers.
-from test_emulator_server import (  # noqa: F401  (base_url and fresh_state are pytest fixtures)
-    EU_DE, assert_error, base_url, fresh_state, get_token, post_faults, signed_request, token_get)
+from test_emulator_server import EU_DE, assert_error, get_token, post_faults, signed_request, token_get
+# Fixtures pytest finds in this module's namespace: one real emulator process, reset before each test.
+from test_emulator_server import base_url, fresh_state  # noqa: F401  # pylint: disable=unused-import
 from emulator import seed
 
 VERSIONS = "/v2/%s/datasets/%%s/versions" % EU_DE
