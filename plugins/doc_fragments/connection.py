@@ -166,3 +166,69 @@ notes:
   - On SIGINT or SIGTERM (Ctrl-C, a cancelled AWX job) the run stops sending requests and ends within about one
     O(timeout).
 '''
+
+    # For lookups: each connection option may also come from the variable mlops_cloud_<option>
+    # (a keyword argument wins over it), so that credentials are set once for a play, e.g. from a vault.
+    PLUGINS = r'''
+options:
+  cloud:
+    vars:
+      - name: mlops_cloud_cloud
+  access_key:
+    vars:
+      - name: mlops_cloud_access_key
+  secret_key:
+    vars:
+      - name: mlops_cloud_secret_key
+  security_token:
+    vars:
+      - name: mlops_cloud_security_token
+  username:
+    vars:
+      - name: mlops_cloud_username
+  password:
+    vars:
+      - name: mlops_cloud_password
+  domain_name:
+    vars:
+      - name: mlops_cloud_domain_name
+  auth_token:
+    vars:
+      - name: mlops_cloud_auth_token
+  project_id:
+    vars:
+      - name: mlops_cloud_project_id
+  project_name:
+    vars:
+      - name: mlops_cloud_project_name
+  region:
+    vars:
+      - name: mlops_cloud_region
+  cloud_domain:
+    vars:
+      - name: mlops_cloud_cloud_domain
+  modelarts_endpoint:
+    vars:
+      - name: mlops_cloud_modelarts_endpoint
+  iam_endpoint:
+    vars:
+      - name: mlops_cloud_iam_endpoint
+  validate_certs:
+    vars:
+      - name: mlops_cloud_validate_certs
+  ca_cert:
+    vars:
+      - name: mlops_cloud_ca_cert
+  timeout:
+    vars:
+      - name: mlops_cloud_timeout
+  max_retries:
+    vars:
+      - name: mlops_cloud_max_retries
+  token_cache:
+    vars:
+      - name: mlops_cloud_token_cache
+  max_concurrent_requests:
+    vars:
+      - name: mlops_cloud_max_concurrent_requests
+'''

@@ -20,8 +20,14 @@ EXPORT_TYPES = (0, 1, 2, 3)
 
 DATASETS = Resource(
     'dataset', 'datasets', '/v2/{project_id}/datasets', 'datasets', 'total_number', 'dataset_id',
-    filters=('search_content', 'dataset_type', 'support_export', 'workspace_id', 'check_running_task',
-             'running_task_type'),
+    filters=dict(
+        search_content=dict(type='str'),
+        dataset_type=dict(type='int', choices=list(DATASET_TYPES)),
+        support_export=dict(type='bool'),
+        workspace_id=dict(type='str'),
+        check_running_task=dict(type='bool'),
+        running_task_type=dict(type='int', choices=list(RUNNING_TASK_TYPES)),
+    ),
     detail_filters=('check_running_task', 'running_task_type'),
     name_key='dataset_name', name_filter='search_content')
 
@@ -33,7 +39,8 @@ EXPORT_TASK_STATES = States(
 
 EXPORT_TASKS = Resource(
     'export task', 'export tasks', '/v2/{project_id}/datasets/{parent_id}/export-tasks', 'export_tasks',
-    'total_count', 'task_id', filters=('export_type',), states=EXPORT_TASK_STATES, parent=DATASETS)
+    'total_count', 'task_id', filters=dict(export_type=dict(type='int', choices=list(EXPORT_TYPES))),
+    states=EXPORT_TASK_STATES, parent=DATASETS)
 
 # Integer states; RUNNING is the API's word for a version that is ready to use.
 VERSION_STATES = States(

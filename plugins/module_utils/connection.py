@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -40,6 +41,8 @@ MAX_CONCURRENT_REQUESTS = 32
 MAX_TIMEOUT_SECONDS = 3600
 MAX_RETRIES = 10
 LOOPBACK_HOSTS = ('localhost', '127.0.0.1', '::1')
+# Both go into endpoint host names: modelarts.<region>.<cloud_domain>.
+HOST_LABELS = {'region': re.compile(r'[A-Za-z0-9-]+'), 'cloud_domain': re.compile(r'[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+')}
 
 # Option -> environment variables, first one set wins; an explicit option wins over all.
 # Credentials come from their method's declaration (auth.AUTH_METHODS).
@@ -226,6 +229,11 @@ class ConnectionSettings:
                                      % (MAX_CONCURRENT_REQUESTS, concurrency))
 
     def _check_endpoints(self):
+        for option, pattern in HOST_LABELS.items():
+            value = self.values.get(option)
+            if value and not pattern.fullmatch(value):
+                raise ConfigurationError('%s must be a host name part such as %s, got %r' % (
+                    option, 'eu-de' if option == 'region' else DEFAULT_CLOUD_DOMAIN, value[:64]))
         for option in ('modelarts_endpoint', 'iam_endpoint'):
             url = self.values.get(option)
             if not url:

@@ -33,8 +33,8 @@ from ansible_collections.mlops.cloud.plugins.module_utils.waiting import (
 POLL_ONE_BY_ONE_MAX = 5
 
 
-def info_argument_spec(resource: Resource, extra: Optional[Dict] = None) -> Dict[str, Dict]:
-    """The options of an info module (or lookup) for ``resource``, plus its own ``extra`` ones."""
+def info_argument_spec(resource: Resource) -> Dict[str, Dict]:
+    """The options of an info module (or lookup) for ``resource``: selection, its filters, states, waiting."""
     spec = {}  # type: Dict[str, Dict]
     if resource.parent is not None:
         spec[resource.parent.id_key] = dict(type='str')
@@ -48,7 +48,7 @@ def info_argument_spec(resource: Resource, extra: Optional[Dict] = None) -> Dict
         spec.update(status=dict(type='list', elements='str', choices=choices),
                     require_status=dict(type='list', elements='str', choices=choices))
         spec.update(wait_argument_spec())
-    spec.update(extra or {})
+    spec.update(resource.filter_specs)
     return spec
 
 
@@ -88,7 +88,8 @@ def validate_info_params(resource: Resource, params: Dict) -> Optional[str]:
         return None
     if params['require_status'] == []:
         return 'require_status must name at least one of %s' % ', '.join(resource.states.names)
-    return validate_wait_options(params)
+    # Lookups have no wait options.
+    return validate_wait_options(params) if 'wait_timeout' in params else None
 
 
 def resolve_id_by_name(resource: Resource, connection, name: str) -> str:

@@ -106,10 +106,10 @@ class ModelArtsModule:
         self.module.exit_json(changed=False, **result)
 
 
-def run_info_module(resource, extra_spec=None):
-    """The whole of an info module for ``resource``: its options (the shared ones, the resource's,
-    ``extra_spec``), their checks before any request, one ``InfoQuery`` and a clean exit."""
-    module = ModelArtsModule(argument_spec=info_argument_spec(resource, extra_spec), supports_check_mode=True,
+def run_info_module(resource):
+    """The whole of an info module for ``resource``: its options (the connection's and the resource's),
+    their checks before any request, one ``InfoQuery`` and a clean exit."""
+    module = ModelArtsModule(argument_spec=info_argument_spec(resource), supports_check_mode=True,
                              **info_constraints(resource))
     params = module.params
     problem = validate_info_params(resource, params)

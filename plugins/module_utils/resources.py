@@ -105,11 +105,11 @@ class Resource:
     the single-item GET is ``path/{id}``. ``parent`` is the resource the ids of
     ``{parent_id}`` belong to. ``name_key``/``name_filter`` let items be selected by
     exact name (the API's own filter is a fuzzy match). ``filters`` are the list API's
-    query parameters; ``detail_filters`` those the single GET also takes.
+    query parameters, each with its option spec; ``detail_filters`` those the single GET also takes.
     """
 
     def __init__(self, what: str, plural: str, path: str, list_key: str, total_key: str, id_key: str,
-                 max_limit: int = 100, default_limit: int = 100, filters: Sequence[str] = (),
+                 max_limit: int = 100, default_limit: int = 100, filters: Optional[Dict[str, Dict]] = None,
                  detail_filters: Sequence[str] = (), states: Optional[States] = None,
                  parent: Optional['Resource'] = None, name_key: Optional[str] = None,
                  name_filter: Optional[str] = None) -> None:
@@ -121,7 +121,8 @@ class Resource:
         self.id_key = id_key
         self.max_limit = max_limit
         self.default_limit = default_limit
-        self.filters = tuple(filters)
+        self.filter_specs = dict(filters or {})
+        self.filters = tuple(self.filter_specs)
         self.detail_filters = tuple(detail_filters)
         self.states = states
         self.parent = parent

@@ -24,56 +24,8 @@ description:
   - Changes nothing. Runs the same in check mode.
 author:
   - mlops.cloud maintainers (@mlops-cloud)
-options:
-  dataset_id:
-    description:
-      - ID of the dataset whose export tasks to return.
-      - Give O(dataset_id) or O(dataset_name).
-    type: str
-  dataset_name:
-    description:
-      - Name of the dataset whose export tasks to return, instead of O(dataset_id).
-      - Resolved to an ID through the dataset list API (a fuzzy search, then an exact match on the name)
-        before the tasks are listed. The module fails when no dataset has this name, or when several do
-        (naming their IDs, so that one can be given as O(dataset_id)).
-    type: str
-  task_id:
-    description:
-      - Return just this export task, as a one-element list.
-      - Cannot be combined with O(offset) or O(export_type).
-    type: str
-  export_type:
-    description:
-      - Server-side filter on the export type.
-      - V(0) labeled, V(1) unlabeled, V(2) all, V(3) conditional search.
-    type: int
-    choices: [0, 1, 2, 3]
-  status:
-    description:
-      - Keep only the tasks in these states. Applied by the module after fetching; RV(total_count) is not affected.
-      - With O(wait), the tasks selected at the first fetch are waited for and returned in their final state.
-    type: list
-    elements: str
-    choices: [INIT, RUNNING, SUCCESSED, FAILED]
-  require_status:
-    description:
-      - Fail unless every selected task is in one of these states, checked after fetching and, with O(wait),
-        after waiting. Usually V([SUCCESSED]).
-      - >-
-        The failure message is one line naming each task that is not, with its state, and for a V(FAILED) task its
-        C(error_code) and C(error_msg), for an unfinished one its progress, for example
-        "Export task TZMuy7OKbClkGCAc3gb of dataset WxCREuCkBSAlQr9xrde is FAILED (ModelArts.4358: Invalid export
-        path); required: SUCCESSED". The result still holds every return value.
-      - With O(wait), waiting ends as soon as a selected task has finished in a state not listed here, since the
-        requirement can then no longer be met. Without O(wait), it checks the tasks as they are now (an audit).
-      - The selected tasks are those O(task_id) or O(status) choose. When none is selected (no task in the states
-        O(status) names, or a dataset without exports), the requirement holds and the module does not fail;
-        "every running export finished well" is true when none was running. To require at least one task,
-        check RV(export_tasks) in the play.
-    type: list
-    elements: str
-    choices: [INIT, RUNNING, SUCCESSED, FAILED]
 extends_documentation_fragment:
+  - mlops.cloud.export_tasks
   - mlops.cloud.connection
   - mlops.cloud.paging
   - mlops.cloud.wait
@@ -259,12 +211,12 @@ status_counts:
 '''
 
 
-from ansible_collections.mlops.cloud.plugins.module_utils.catalog import EXPORT_TASKS, EXPORT_TYPES
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import EXPORT_TASKS
 from ansible_collections.mlops.cloud.plugins.module_utils.module import run_info_module
 
 
 def main():
-    run_info_module(EXPORT_TASKS, dict(export_type=dict(type='int', choices=list(EXPORT_TYPES))))
+    run_info_module(EXPORT_TASKS)
 
 
 if __name__ == '__main__':

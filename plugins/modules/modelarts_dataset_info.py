@@ -20,53 +20,8 @@ description:
   - Changes nothing. Runs the same in check mode.
 author:
   - mlops.cloud maintainers (@mlops-cloud)
-options:
-  dataset_id:
-    description:
-      - Return just this dataset (the dataset details API), as a one-element list.
-      - Cannot be combined with the options that select from the list (O(dataset_name), O(search_content),
-        O(dataset_type), O(support_export), O(workspace_id), O(offset)).
-    type: str
-  dataset_name:
-    description:
-      - Keep only the datasets named exactly this. The API is asked for names containing it (O(search_content)),
-        and the module keeps the exact matches; RV(total_count) is the API's count before that.
-      - Names are not unique in a project, so more than one dataset may be returned.
-    type: str
-  search_content:
-    description:
-      - Server-side fuzzy search, for the datasets whose name contains this text.
-    type: str
-  dataset_type:
-    description:
-      - Server-side filter on the dataset type.
-      - V(0) image classification, V(1) object detection, V(3) image segmentation, V(100) text classification,
-        V(101) named entity recognition, V(102) text triplet, V(200) sound classification, V(201) speech content,
-        V(202) speech paragraph labeling, V(400) table, V(600) video labeling, V(900) custom format.
-    type: int
-    choices: [0, 1, 3, 100, 101, 102, 200, 201, 202, 400, 600, 900]
-  support_export:
-    description:
-      - Server-side filter. V(true) returns only the datasets that can be exported
-        (image classification, object detection and custom format).
-    type: bool
-  workspace_id:
-    description:
-      - Server-side filter on the workspace. The API's default workspace is V(0).
-    type: str
-  check_running_task:
-    description:
-      - Ask the API to detect the tasks running in each dataset (initialization included),
-        shown in RV(datasets[].exist_running_task) and RV(datasets[].running_tasks_id).
-    type: bool
-  running_task_type:
-    description:
-      - With O(check_running_task), the kind of running task to detect.
-      - V(0) auto labeling, V(1) pre-labeling, V(2) export, V(3) version switch, V(4) manifest file export,
-        V(5) manifest file import, V(6) version publishing, V(7) auto grouping.
-    type: int
-    choices: [0, 1, 2, 3, 4, 5, 6, 7]
 extends_documentation_fragment:
+  - mlops.cloud.datasets
   - mlops.cloud.connection
   - mlops.cloud.paging
   - mlops.cloud.info_module
@@ -213,19 +168,12 @@ total_count:
 '''
 
 
-from ansible_collections.mlops.cloud.plugins.module_utils.catalog import DATASET_TYPES, DATASETS, RUNNING_TASK_TYPES
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import DATASETS
 from ansible_collections.mlops.cloud.plugins.module_utils.module import run_info_module
 
 
 def main():
-    run_info_module(DATASETS, dict(
-        search_content=dict(type='str'),
-        dataset_type=dict(type='int', choices=list(DATASET_TYPES)),
-        support_export=dict(type='bool'),
-        workspace_id=dict(type='str'),
-        check_running_task=dict(type='bool'),
-        running_task_type=dict(type='int', choices=list(RUNNING_TASK_TYPES)),
-    ))
+    run_info_module(DATASETS)
 
 
 if __name__ == '__main__':

@@ -16,7 +16,7 @@ done
 # (A fresh token: the fault matrix expired the earlier one.)
 MLOPS_TEST_TOKEN="$(python ../setup_emulator/issue_token.py "$MLOPS_EMULATOR_URL")"
 OS_AUTH_TOKEN="$MLOPS_TEST_TOKEN" ansible-playbook -vvvv secrets.yml "$@" > "$work_dir/secrets.log" 2>&1 || { cat "$work_dir/secrets.log"; exit 1; }
-python check_secrets.py "$work_dir/secrets.log" "$XDG_CACHE_HOME"
+python ../setup_emulator/check_secrets.py "$work_dir/secrets.log" "$XDG_CACHE_HOME"
 
 # warned LOG TEXT: the playbook output holds the warning TEXT. ansible-core before 2.19 wraps
 # warnings at 79 columns, so lines are joined first (TEXT must not hold a hyphenated word).

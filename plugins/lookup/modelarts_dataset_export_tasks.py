@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.cloud maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+name: modelarts_dataset_export_tasks
+short_description: The export tasks of a ModelArts dataset, as data declared in vars
+version_added: 1.1.0
+description:
+  - Returns the export tasks of a ModelArts dataset (every page, one page, or one task), exactly the list that
+    M(mlops.cloud.modelarts_dataset_export_tasks_info) returns as C(export_tasks), the API's dicts verbatim,
+    in the API's order (newest first), each once.
+  - Takes the module's options, checked the same way before any request, as keyword arguments; a single term
+    may give O(dataset_id). A lookup does not wait; the module does, with
+    O(mlops.cloud.modelarts_dataset_export_tasks_info#module:wait).
+  - With O(require_status) it is a gate in a template or an C(assert); the lookup fails with the same one-line
+    message as the module.
+  - Connection options may also be set once as variables named C(mlops_cloud_<option>), for example
+    C(mlops_cloud_password) from a vault; a keyword argument wins over the variable, and both over the environment.
+notes:
+  - Lookups run on the controller, in the Python that runs C(ansible-playbook), which needs C(requests).
+  - Lookups ignore check mode, and are evaluated lazily, each time the variable that holds one is used;
+    pin the result with M(ansible.builtin.set_fact) to ask the cloud once.
+  - A lookup has no C(no_log); this one masks every secret in its errors and warnings itself.
+author:
+  - mlops.cloud maintainers (@mlops-cloud)
+options:
+  _terms:
+    description:
+      - The dataset ID, instead of O(dataset_id). At most one term.
+    type: str
+    required: false
+extends_documentation_fragment:
+  - mlops.cloud.export_tasks
+  - mlops.cloud.paging
+  - mlops.cloud.connection
+  - mlops.cloud.connection.plugins
+seealso:
+  - module: mlops.cloud.modelarts_dataset_export_tasks_info
+  - name: Declare ModelArts data in vars
+    description: The guide, with a pre-flight gate, an audit and a loop over datasets.
+    link: https://github.com/mlops-cloud/mlops.cloud/blob/main/docs/declare-data-in-vars.md
+'''
+
+EXAMPLES = r'''
+- name: Gate a deployment before it starts; fails naming the task and its error unless all SUCCESSED
+  ansible.builtin.assert:
+    that: exports | length > 0
+  vars:
+    exports: "{{ query('mlops.cloud.modelarts_dataset_export_tasks', 'WxCREuCkBSAlQr9xrde',
+                        region='eu-de', require_status=['SUCCESSED']) }}"
+
+- name: Pin the newest export of a dataset found by name
+  ansible.builtin.set_fact:
+    newest_export: "{{ query('mlops.cloud.modelarts_dataset_export_tasks', dataset_name='flowers',
+                             region='eu-de', offset=0, limit=1) | first }}"
+'''
+
+RETURN = r'''
+_raw:
+  description:
+    - The export tasks, as the API returns them (see the module's C(export_tasks)). Use C(query) (or
+      C(wantlist=true)) to always get a list.
+  type: list
+  elements: dict
+'''
+
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import EXPORT_TASKS
+from ansible_collections.mlops.cloud.plugins.plugin_utils.lookup import ModelArtsLookup
+
+
+class LookupModule(ModelArtsLookup):
+    RESOURCE = EXPORT_TASKS
