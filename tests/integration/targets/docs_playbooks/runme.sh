@@ -90,3 +90,16 @@ OS_AUTH_TOKEN="$(python ../setup_emulator/issue_token.py "$MLOPS_EMULATOR_URL")"
 for method in password aksk token; do
     grep -q '"msg": "5 datasets in eu-de: dataset-detection, ' "$work_dir/auth-$method.log"
 done
+
+# --- declare-data-in-vars.md: lookups in vars, password credentials from OS_* variables ---
+export OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain
+ansible-playbook prepare_emulator.yml "$@"
+ansible-playbook "$guides/declare-data-in-vars.yml" "${endpoints[@]}" -e dataset_name=dataset-example "$@" \
+    | tee "$work_dir/vars-ok.log"
+grep -q '"msg": "dataset-example: 2 export(s), 0 FAILED"' "$work_dir/vars-ok.log"
+grep -q '"msg": "dataset-detection: [0-9]* export(s), [1-9][0-9]* FAILED"' "$work_dir/vars-ok.log"
+expect_failure "$work_dir/vars-failed.log" "$guides/declare-data-in-vars.yml" "${endpoints[@]}" \
+    -e dataset_name=dataset-detection "$@"
+grep -q "Export task detectionFailed0001 of dataset datasetDetectionxxxx is FAILED (ModelArts.4312: OBS path does not exist)" \
+    "$work_dir/vars-failed.log"
+unset OS_USERNAME OS_PASSWORD OS_USER_DOMAIN_NAME
