@@ -120,8 +120,8 @@ options:
       - Seconds each HTTP request attempt may take as a whole, from connecting to the last byte of the answer.
         A server that sends its answer slowly cannot stretch it.
       - Between V(1) and V(3600).
-      - Without O(wait), a run ends within (O(max_retries) + 1) x (O(timeout) + 20) seconds, whatever the server does
-        (250 seconds with the defaults); with O(wait), within O(wait_timeout).
+      - A run that does not wait ends within (O(max_retries) + 1) x (O(timeout) + 20) seconds, whatever the server
+        does (250 seconds with the defaults); a module run with C(wait=true) ends within its C(wait_timeout).
       - Answers larger than 32 MiB after decompression are refused while they are read.
     type: int
     default: 30

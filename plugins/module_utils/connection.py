@@ -18,7 +18,7 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from typing import Dict, List, Optional
+from typing import Dict
 
 from ansible_collections.mlops.cloud.plugins.module_utils.auth import (
     AUTH_METHODS,

@@ -79,8 +79,8 @@ def test_the_name_is_found_on_any_page():
 def test_list_all_sends_filters_and_walks_pages_by_index():
     datasets = [dataset('id%03d' % number, 'set-%03d' % number) for number in range(5)]
     connection = connection_with(*datasets)
-    api = ResourceApi(DATASETS, connection, query={'dataset_type': 1, 'support_export': True, 'workspace_id': None,
-                                  'check_running_task': False})
+    api = ResourceApi(DATASETS, connection, query={'dataset_type': 1, 'support_export': True,
+                                                   'workspace_id': None, 'check_running_task': False})
     items, total = api.list_all(limit=2)
     assert items == datasets and total == 5
     assert [query for _path, query in connection.client.requests] == [
@@ -90,7 +90,8 @@ def test_list_all_sends_filters_and_walks_pages_by_index():
 
 def test_get_sends_only_the_detail_apis_parameters():
     client = FakeClient([], detail={'dataset_id': 'a/b', 'dataset_name': 'x'})
-    api = ResourceApi(DATASETS, FakeConnection(client), query={'search_content': 'x', 'check_running_task': True, 'running_task_type': 2})
+    api = ResourceApi(DATASETS, FakeConnection(client),
+                      query={'search_content': 'x', 'check_running_task': True, 'running_task_type': 2})
     assert api.get('a/b') == {'dataset_id': 'a/b', 'dataset_name': 'x'}
     assert client.requests == [('/v2/p1/datasets/a%2Fb', {'check_running_task': 'true', 'running_task_type': 2})]
 
