@@ -17,6 +17,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.resources import Resou
 DATASET_TYPES = (0, 1, 3, 100, 101, 102, 200, 201, 202, 400, 600, 900)
 RUNNING_TASK_TYPES = (0, 1, 2, 3, 4, 5, 6, 7)
 EXPORT_TYPES = (0, 1, 2, 3)
+VERSION_FORMATS = (0, 1, 2)
 
 DATASETS = Resource(
     'dataset', 'datasets', '/v2/{project_id}/datasets', 'datasets', 'total_number', 'dataset_id',
@@ -42,14 +43,19 @@ EXPORT_TASKS = Resource(
     'total_count', 'task_id', filters=dict(export_type=dict(type='int', choices=list(EXPORT_TYPES))),
     states=EXPORT_TASK_STATES, parent=DATASETS)
 
-# Integer states; RUNNING is the API's word for a version that is ready to use.
+# Integer states; RUNNING is the API's word for a version that is ready to use. A version that
+# cannot be used (deleted, or its release failed) is a failure; ``message`` holds the release's error.
 VERSION_STATES = States(
     'status', [('CREATING', 0), ('RUNNING', 1), ('DELETING', 2), ('DELETED', 3), ('ERROR', 4)],
     terminal=('RUNNING', 'DELETED', 'ERROR'), failed=('DELETED', 'ERROR'), error_keys=('message',))
 
+# The list's own status filter takes one state; ``status`` (several, by name) is applied after fetching.
 DATASET_VERSIONS = Resource(
     'dataset version', 'dataset versions', '/v2/{project_id}/datasets/{parent_id}/versions', 'versions',
-    'total_number', 'version_id', max_limit=1000, default_limit=1000, states=VERSION_STATES, parent=DATASETS)
+    'total_number', 'version_id', max_limit=1000, default_limit=1000,
+    filters=dict(version_format=dict(type='int', choices=list(VERSION_FORMATS)),
+                 train_evaluate_ratio=dict(type='str')),
+    states=VERSION_STATES, parent=DATASETS)
 
 IMPORT_TASK_STATES = States(
     'status', [(name, name) for name in ('QUEUING', 'STARTING', 'RUNNING', 'COMPLETED', 'FAILED', 'NOT_EXIST')],

@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.cloud maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # The options that select import tasks, shared by the module modelarts_dataset_import_task_info and the lookup
+    # modelarts_dataset_import_tasks.
+    DOCUMENTATION = r'''
+options:
+  dataset_id:
+    description:
+      - ID of the dataset whose import tasks to return.
+      - Give O(dataset_id) or O(dataset_name).
+    type: str
+  dataset_name:
+    description:
+      - Name of the dataset whose import tasks to return, instead of O(dataset_id).
+      - Resolved to an ID through the dataset list API (a fuzzy search, then an exact match on the name)
+        before the tasks are listed. The run fails when no dataset has this name, or when several do
+        (naming their IDs, so that one can be given as O(dataset_id)).
+    type: str
+  task_id:
+    description:
+      - Return just this import task, as a one-element list.
+      - Cannot be combined with O(offset).
+    type: str
+  status:
+    description:
+      - Keep only the tasks in these states (the API's names). Applied after fetching; C(total_count) is not affected.
+      - V(NOT_EXIST) is the API's state of a task it cannot find any more.
+      - With O(wait), the tasks selected at the first fetch are waited for and returned in their final state.
+    type: list
+    elements: str
+    choices: [QUEUING, STARTING, RUNNING, COMPLETED, FAILED, NOT_EXIST]
+  require_status:
+    description:
+      - Fail unless every selected task is in one of these states, checked after fetching and, with O(wait),
+        after waiting. Usually V([COMPLETED]).
+      - >-
+        The failure message is one line naming each task that is not, with its state, and for a V(FAILED) or
+        V(NOT_EXIST) task its C(error_code) and C(error_msg), for example "Import task gfghHSokody6AJigS5A_RHJ1zOkIoI3Nzwxj8nh
+        of dataset WxCREuCkBSAlQr9xrde is FAILED (ModelArts.4340: Import path does not contain valid file); required:
+        COMPLETED". The result still holds every
+        return value.
+      - With O(wait), waiting ends as soon as a selected task has finished in a state not listed here, since the
+        requirement can then no longer be met. Without O(wait), it checks the tasks as they are now (an audit).
+      - The selected tasks are those O(task_id) or O(status) choose. When none is selected, the requirement holds
+        and nothing fails. To require at least one task, check C(import_tasks) in the play.
+    type: list
+    elements: str
+    choices: [QUEUING, STARTING, RUNNING, COMPLETED, FAILED, NOT_EXIST]
+'''
