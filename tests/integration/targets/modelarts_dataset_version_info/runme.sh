@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Starts the local ModelArts emulator, runs each playbook against it, stops it.
+set -eu -o pipefail
+
+# shellcheck source=../setup_emulator/emulator.sh
+source "$(dirname "$0")/../setup_emulator/emulator.sh"
+
+for playbook in listing gate bad_input; do
+    ansible-playbook "$playbook.yml" "$@"
+done
