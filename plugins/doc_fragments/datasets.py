@@ -57,4 +57,42 @@ options:
         V(5) manifest file import, V(6) version publishing, V(7) auto grouping.
     type: int
     choices: [0, 1, 2, 3, 4, 5, 6, 7]
+  include:
+    description:
+      - Child resources to fetch with every returned dataset, in the same call. Each dataset dict gains one key per
+        child, holding every item of that child (complete, the API's dicts verbatim, in the API's order, as the child's
+        own module returns it), and C(<child>_status_counts), the number of items in each state.
+      - These keys are added by the collection, not by the ModelArts API.
+      - V(export_tasks) as M(mlops.cloud.modelarts_dataset_export_tasks_info) returns them, V(versions) as
+        M(mlops.cloud.modelarts_dataset_version_info), V(import_tasks) as M(mlops.cloud.modelarts_dataset_import_task_info).
+      - The dataset list's own filters (O(dataset_name), O(search_content), ...) apply first, so only the selected
+        datasets' children are fetched.
+      - Every page of every child goes through one pool of O(max_concurrent_requests) requests, with the checks,
+        bounds and retries of a single listing; the first failure stops the rest and fails the run.
+    type: list
+    elements: str
+    choices: [export_tasks, versions, import_tasks]
+  require_export_status:
+    description:
+      - With V(export_tasks) in O(include), fail unless every export task of every selected dataset is in one of
+        these states, for example V([SUCCESSED]), a project-wide gate.
+      - The message is one line per child naming how many items in how many datasets break it, the first five with
+        their dataset and error (failures first), and how many more.
+    type: list
+    elements: str
+    choices: [INIT, RUNNING, SUCCESSED, FAILED]
+  require_version_status:
+    description:
+      - With V(versions) in O(include), fail unless every version of every selected dataset is in one of these states
+        (by name, or by the API's number as text), for example V([RUNNING]).
+    type: list
+    elements: str
+    choices: [CREATING, RUNNING, DELETING, DELETED, ERROR, '0', '1', '2', '3', '4']
+  require_import_status:
+    description:
+      - With V(import_tasks) in O(include), fail unless every import task of every selected dataset is in one of these
+        states, for example V([COMPLETED]).
+    type: list
+    elements: str
+    choices: [QUEUING, STARTING, RUNNING, COMPLETED, FAILED, NOT_EXIST]
 '''

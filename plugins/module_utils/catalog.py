@@ -41,7 +41,7 @@ EXPORT_TASK_STATES = States(
 EXPORT_TASKS = Resource(
     'export task', 'export tasks', '/v2/{project_id}/datasets/{parent_id}/export-tasks', 'export_tasks',
     'total_count', 'task_id', filters=dict(export_type=dict(type='int', choices=list(EXPORT_TYPES))),
-    states=EXPORT_TASK_STATES, parent=DATASETS)
+    states=EXPORT_TASK_STATES, parent=DATASETS, short='export')
 
 # Integer states; RUNNING is the API's word for a version that is ready to use. A version that
 # cannot be used (deleted, or its release failed) is a failure; ``message`` holds the release's error.
@@ -55,7 +55,7 @@ DATASET_VERSIONS = Resource(
     'total_number', 'version_id', max_limit=1000, default_limit=1000,
     filters=dict(version_format=dict(type='int', choices=list(VERSION_FORMATS)),
                  train_evaluate_ratio=dict(type='str')),
-    states=VERSION_STATES, parent=DATASETS)
+    states=VERSION_STATES, parent=DATASETS, short='version')
 
 IMPORT_TASK_STATES = States(
     'status', [(name, name) for name in ('QUEUING', 'STARTING', 'RUNNING', 'COMPLETED', 'FAILED', 'NOT_EXIST')],
@@ -64,4 +64,7 @@ IMPORT_TASK_STATES = States(
 
 IMPORT_TASKS = Resource(
     'import task', 'import tasks', '/v2/{project_id}/datasets/{parent_id}/import-tasks', 'import_tasks',
-    'total_count', 'task_id', states=IMPORT_TASK_STATES, parent=DATASETS)
+    'total_count', 'task_id', states=IMPORT_TASK_STATES, parent=DATASETS, short='import')
+
+# What include= on datasets can fetch with each dataset.
+DATASETS.children = (EXPORT_TASKS, DATASET_VERSIONS, IMPORT_TASKS)

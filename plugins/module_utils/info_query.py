@@ -21,7 +21,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     TimeBoundError,
     WaitTimeoutError,
 )
-from ansible_collections.mlops.cloud.plugins.module_utils.paging import pages_needed
+from ansible_collections.mlops.cloud.plugins.module_utils.paging import pages_needed, run_bounded
 from ansible_collections.mlops.cloud.plugins.module_utils.resources import Resource, ResourceApi
 from ansible_collections.mlops.cloud.plugins.module_utils.waiting import (
     Poller,
@@ -31,6 +31,13 @@ from ansible_collections.mlops.cloud.plugins.module_utils.waiting import (
 
 # While waiting, unfinished items are polled one by one while they are this few (and fewer than the pages).
 POLL_ONE_BY_ONE_MAX = 5
+# A project-wide gate names this many offending items, then says how many more there are.
+NAMED_OFFENDERS = 5
+
+
+def require_option(child: Resource) -> str:
+    """``require_export_status``: the gate on one included child."""
+    return 'require_%s_status' % child.short
 
 
 def info_argument_spec(resource: Resource) -> Dict[str, Dict]:
@@ -48,6 +55,10 @@ def info_argument_spec(resource: Resource) -> Dict[str, Dict]:
         spec.update(status=dict(type='list', elements='str', choices=choices),
                     require_status=dict(type='list', elements='str', choices=choices))
         spec.update(wait_argument_spec())
+    if resource.children:
+        spec['include'] = dict(type='list', elements='str', choices=[child.list_key for child in resource.children])
+        for child in resource.children:
+            spec[require_option(child)] = dict(type='list', elements='str', choices=child.states.choices())
     spec.update(resource.filter_specs)
     return spec
 
@@ -84,6 +95,12 @@ def validate_info_params(resource: Resource, params: Dict) -> Optional[str]:
         return 'limit must be between 1 and %d, got %s' % (resource.max_limit, params['limit'])
     if params['offset'] is not None and params['offset'] < 0:
         return 'offset must be 0 or more (a page index), got %s' % params['offset']
+    for child in resource.children:
+        required = params.get(require_option(child))
+        if required is not None and child.list_key not in (params.get('include') or []):
+            return '%s needs include to name %s' % (require_option(child), child.list_key)
+        if required == []:
+            return '%s must name at least one of %s' % (require_option(child), ', '.join(child.states.names))
     if resource.states is None:
         return None
     if params['require_status'] == []:
@@ -145,6 +162,9 @@ class InfoQuery:
         api = ResourceApi(self.resource, self.connection, parent_id, self._server_query())
         items, total = self._fetch(api)
         items = self._known(parent_id, self._select(items), total)
+        if self.params.get('include'):
+            items = self._known(parent_id, self._with_children(items), total)
+            self._check_children(items)
         if self.params.get('wait'):
             items = self._wait(api, parent_id, items, total)
         self._check_required(parent_id, items)
@@ -233,6 +253,49 @@ class InfoQuery:
     def _of_parent(self, parent_id: Optional[str]) -> str:
         parent = self.resource.parent
         return ' of %s %s' % (parent.what, parent_id) if parent is not None else ''
+
+    def _with_children(self, items: List[Dict]) -> List[Dict]:
+        """Each item with one key per included child (its every item) and ``<child>_status_counts``.
+
+        Every listing (a child of an item) is one job of one pool of ``max_concurrent_requests``;
+        a job reads its pages one after another, so no more requests are ever in flight, and
+        the first failure stops them all.
+        """
+        children = [child for child in self.resource.children if child.list_key in self.params['include']]
+        connection = self.connection
+        jobs = [(item, child) for item in items for child in children]
+        listings = run_bounded(
+            [lambda item=item, child=child: ResourceApi(child, connection, item[self.resource.id_key]).list_all(
+                child.default_limit, workers=1)[0] for item, child in jobs],
+            connection.max_concurrent_requests, connection.client.cancel)
+        enriched = dict((id(item), dict(item)) for item in items)
+        for (item, child), listing in zip(jobs, listings):
+            enriched[id(item)][child.list_key] = listing
+            enriched[id(item)]['%s_status_counts' % child.list_key] = child.states.count(listing)
+        return [enriched[id(item)] for item in items]
+
+    def _check_children(self, items: List[Dict]) -> None:
+        """The project-wide gate: fail naming the first offenders of every ``require_<child>_status``."""
+        problems = []
+        for child in self.resource.children:
+            required = child.states.normalize(self.params.get(require_option(child)))
+            if not required:
+                continue
+            offenders = [(item, listed) for item in items for listed in item.get(child.list_key, [])
+                         if child.states.name_of(listed) not in required]
+            if not offenders:
+                continue
+            offenders.sort(key=lambda pair: not child.states.is_failed(pair[1]))
+            named = '; '.join('%s is %s' % (child.label(listed.get(child.id_key), item[self.resource.id_key]),
+                                            child.states.describe(listed))
+                              for item, listed in offenders[:NAMED_OFFENDERS])
+            more = len(offenders) - NAMED_OFFENDERS
+            datasets = len(set(item[self.resource.id_key] for item, _listed in offenders))
+            problems.append('%s: %d %s in %d %s not %s: %s%s' % (
+                require_option(child), len(offenders), child.plural, datasets, self.resource.plural,
+                ' or '.join(required), named, ' and %d more' % more if more > 0 else ''))
+        if problems:
+            raise RequiredStatusError('; '.join(problems))
 
     def _check_required(self, parent_id: Optional[str], items: List[Dict]) -> None:
         """Fail naming each item not in a required state, failures first (their error is the reason)."""

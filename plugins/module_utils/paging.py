@@ -158,32 +158,38 @@ def _fetch_in_order(fetch, shape, limit, step, max_pages):
 
 
 def _fetch_concurrently(fetch, shape, offsets, limit, workers, cancel=None):
-    """The pages at ``offsets``, in order, at most ``workers`` requests in flight.
+    """The pages at ``offsets``, in order, at most ``workers`` requests in flight."""
+    return run_bounded([lambda offset=offset: fetch_page(fetch, shape, offset, limit) for offset in offsets],
+                       workers, cancel)
 
-    Pages are submitted as earlier ones finish, so memory holds what was fetched and
-    ``workers`` requests, never a queue of every page. The first failure (or an
+
+def run_bounded(jobs, workers, cancel=None):
+    """The results of ``jobs`` (callables), in order, at most ``workers`` running at once.
+
+    Jobs are submitted as earlier ones finish, so memory holds what was done and
+    ``workers`` jobs, never a queue of every one. The first failure (or an
     interruption) stops new submissions, cancels what has not started, sets
     ``cancel`` so requests in flight are not retried, and is raised.
     """
-    offsets = list(offsets)
-    if workers <= 1 or len(offsets) <= 1:
-        return [fetch_page(fetch, shape, offset, limit) for offset in offsets]
-    pages = [None] * len(offsets)
-    executor = ThreadPoolExecutor(max_workers=min(workers, len(offsets)))
+    jobs = list(jobs)
+    if workers <= 1 or len(jobs) <= 1:
+        return [job() for job in jobs]
+    results = [None] * len(jobs)
+    executor = ThreadPoolExecutor(max_workers=min(workers, len(jobs)))
     running = {}
-    queue = iter(enumerate(offsets))
+    queue = iter(enumerate(jobs))
     complete = False
     try:
-        for index, offset in _take(queue, workers):
-            running[executor.submit(fetch_page, fetch, shape, offset, limit)] = index
+        for index, job in _take(queue, workers):
+            running[executor.submit(job)] = index
         while running:
             done, _pending = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                pages[running.pop(future)] = future.result()
-            for index, offset in _take(queue, len(done)):
-                running[executor.submit(fetch_page, fetch, shape, offset, limit)] = index
+                results[running.pop(future)] = future.result()
+            for index, job in _take(queue, len(done)):
+                running[executor.submit(job)] = index
         complete = True
-        return pages
+        return results
     finally:
         if not complete and cancel is not None:
             cancel.set()

@@ -112,7 +112,7 @@ class Resource:
                  max_limit: int = 100, default_limit: int = 100, filters: Optional[Dict[str, Dict]] = None,
                  detail_filters: Sequence[str] = (), states: Optional[States] = None,
                  parent: Optional['Resource'] = None, name_key: Optional[str] = None,
-                 name_filter: Optional[str] = None) -> None:
+                 name_filter: Optional[str] = None, short: Optional[str] = None) -> None:
         self.what = what
         self.plural = plural
         self.path = path
@@ -128,6 +128,10 @@ class Resource:
         self.parent = parent
         self.name_key = name_key
         self.name_filter = name_filter
+        # ``export`` for export tasks: names its require_<short>_status option where it is a child.
+        self.short = short
+        # Resources whose parent this is and which ``include`` may fetch with it (set by the catalog).
+        self.children = ()  # type: Tuple[Resource, ...]
         self.shape = ListShape('%s list' % what, list_key, total_key, id_key,
                                state_key=states.key if states else None,
                                state_valid=states.is_valid if states else None)
@@ -180,10 +184,15 @@ class ResourceApi:
         page = fetch_page(self._fetch, self.resource.shape, offset, limit)
         return page.items, page.total
 
-    def list_all(self, limit: int) -> Tuple[List[Dict], int]:
-        """Every item, once each, in the API's order: (items, the API's total)."""
+    def list_all(self, limit: int, workers: Optional[int] = None) -> Tuple[List[Dict], int]:
+        """Every item, once each, in the API's order: (items, the API's total).
+
+        ``workers`` pages are fetched at once (default: the connection's limit); a listing
+        that is itself one job of a bounded pool fetches its pages one after another.
+        """
         connection = self._connection
-        return fetch_all_pages(self._fetch, self.resource.shape, limit, workers=connection.max_concurrent_requests,
+        return fetch_all_pages(self._fetch, self.resource.shape, limit,
+                               workers=connection.max_concurrent_requests if workers is None else workers,
                                cancel=connection.client.cancel)
 
     def get(self, item_id: str) -> Dict:

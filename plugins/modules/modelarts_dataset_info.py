@@ -158,6 +158,42 @@ datasets:
       type: list
       elements: str
       sample: []
+    export_tasks:
+      description:
+        - Added by the collection, not by the API, when O(include) names V(export_tasks). Every export task of the
+          dataset, as M(mlops.cloud.modelarts_dataset_export_tasks_info) returns them.
+      returned: when O(include) names export_tasks
+      type: list
+      elements: dict
+    export_tasks_status_counts:
+      description: Added by the collection. How many of RV(datasets[].export_tasks) are in each state.
+      returned: when O(include) names export_tasks
+      type: dict
+      sample: {"INIT": 0, "RUNNING": 1, "SUCCESSED": 5, "FAILED": 1}
+    versions:
+      description:
+        - Added by the collection, not by the API, when O(include) names V(versions). Every version of the dataset,
+          as M(mlops.cloud.modelarts_dataset_version_info) returns them.
+      returned: when O(include) names versions
+      type: list
+      elements: dict
+    versions_status_counts:
+      description: Added by the collection. How many of RV(datasets[].versions) are in each state, by name.
+      returned: when O(include) names versions
+      type: dict
+      sample: {"CREATING": 0, "RUNNING": 3, "DELETING": 0, "DELETED": 0, "ERROR": 0}
+    import_tasks:
+      description:
+        - Added by the collection, not by the API, when O(include) names V(import_tasks). Every import task of the
+          dataset, as M(mlops.cloud.modelarts_dataset_import_task_info) returns them.
+      returned: when O(include) names import_tasks
+      type: list
+      elements: dict
+    import_tasks_status_counts:
+      description: Added by the collection. How many of RV(datasets[].import_tasks) are in each state.
+      returned: when O(include) names import_tasks
+      type: dict
+      sample: {"QUEUING": 0, "STARTING": 0, "RUNNING": 0, "COMPLETED": 2, "FAILED": 0, "NOT_EXIST": 0}
 total_count:
   description:
     - The API's own count of the datasets matching the server-side query, before the O(dataset_name) match.

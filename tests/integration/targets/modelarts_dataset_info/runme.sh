@@ -5,6 +5,6 @@ set -eu -o pipefail
 # shellcheck source=../setup_emulator/emulator.sh
 source "$(dirname "$0")/../setup_emulator/emulator.sh"
 
-for playbook in listing bad_input; do
+for playbook in listing bad_input include; do
     ansible-playbook "$playbook.yml" "$@"
 done

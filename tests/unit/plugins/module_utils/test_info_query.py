@@ -136,3 +136,22 @@ def test_a_failed_item_is_described_by_its_error_on_one_line():
     assert describe({'status': 'INIT'}) == 'INIT (0%)'
     assert describe({'status': 'SUCCESSED', 'progress': 100.0}) == 'SUCCESSED'
     assert VERSION_STATES.describe({'status': 4, 'message': 'annotation\nfailed'}) == 'ERROR (annotation failed)'
+
+
+@pytest.mark.parametrize('overrides,message', [
+    ({'require_export_status': ['SUCCESSED']}, 'require_export_status needs include to name export_tasks'),
+    ({'include': ['versions'], 'require_export_status': ['SUCCESSED']},
+     'require_export_status needs include to name export_tasks'),
+    ({'include': ['export_tasks'], 'require_export_status': []},
+     'require_export_status must name at least one of INIT, RUNNING, SUCCESSED, FAILED'),
+])
+def test_a_child_gate_needs_its_child_included(overrides, message):
+    assert validate_info_params(DATASETS, params(DATASETS, **overrides)) == message
+
+
+def test_include_offers_every_child_and_a_gate_for_each():
+    spec = info_argument_spec(DATASETS)
+    assert spec['include']['choices'] == ['export_tasks', 'versions', 'import_tasks']
+    assert spec['require_version_status']['choices'] == VERSION_STATES.choices()
+    assert 'include' not in info_argument_spec(EXPORT_TASKS)
+    assert validate_info_params(DATASETS, params(DATASETS, include=['versions'], require_version_status=['4'])) is None
