@@ -4,13 +4,14 @@
 
 Usage::
 
-    python3 benchmark/run.py [--latency-ms 50] [--sizes 10,1000,10000] [--runs 5] [--runs-slow 3]
-                             [--quick] [--output PATH] [--keep]
+    .venv/bin/nox -s benchmark [-- --quick ...]       # the collection copied to <build>/benchmark first
+    .venv/bin/python benchmark/run.py --collections-path DIR [--latency-ms 50] [--sizes 10,1000,10000]
+                             [--runs 5] [--runs-slow 3] [--quick] [--output PATH] [--keep]
 
-Only the Python standard library is used here. The virtual environment comes from
-``python3 scripts/dev.py venv``, the collection tree from ``scripts/dev.py``'s tree builder
-(into a private directory, so that a concurrent ``dev.py test`` is not disturbed), and one
-emulator is started for the whole benchmark and always stopped.
+Only the Python standard library is used here. Ansible comes from the environment of the Python
+that runs this script (.venv, from ``python3 scripts/dev.py venv``), the collection from
+``--collections-path`` (the directory that holds ansible_collections/mlops/cloud), and one
+emulator is started (``python -m emulator start``) for the whole benchmark and always stopped.
 
 Progress goes to stderr; the Markdown report goes to stdout (and to ``--output``). The
 benchmark measures and reports PASS/MISS against its targets; it exits 0 whatever they are.
@@ -18,14 +19,12 @@ See docs/benchmark.md.
 """
 
 import argparse
-import contextlib
 import datetime
-import importlib.util
-import inspect
 import json
 import math
 import os
 import platform
+import pstats
 import shutil
 import signal
 import statistics
@@ -36,9 +35,10 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEV_PY = os.path.join(ROOT, 'scripts', 'dev.py')
+BIN = os.path.dirname(sys.executable)  # ansible-playbook is beside the Python that runs this
 MODULE = 'mlops.cloud.modelarts_dataset_export_tasks_info'
 MODULE_FILE = os.path.join('plugins', 'modules', 'modelarts_dataset_export_tasks_info.py')
+LOOKUP = 'mlops.cloud.modelarts_dataset_export_tasks'
 RESULT_FLOOR_MODULE = os.path.join(ROOT, 'benchmark', 'result_floor.py')
 PAGE_SIZE = 100
 
@@ -56,7 +56,7 @@ PAGE_ROUTE = 'GET /v2/{project_id}/datasets/{dataset_id}/export-tasks'
 IAM_ROUTE = 'POST /v3/auth/tokens'
 PROJECT_ROUTE = 'GET /v3/projects'
 
-CONTENDERS = ('A1', 'A2', 'B', 'C', 'D', 'E')
+CONTENDERS = ('A1', 'A2', 'B', 'C', 'D', 'E', 'F', 'G')
 DESCRIPTIONS = {
     'A1': 'module, password auth, warm token cache',
     'A2': 'module, AK/SK auth, project_id given',
@@ -64,7 +64,33 @@ DESCRIPTIONS = {
     'C': 'ansible.builtin.uri: IAM token + one uri call per page',
     'D': 'one ansible.builtin.ping (the floor is this + 2*L)',
     'E': 'result floor: the same N tasks returned from a local file, no HTTP',
+    'F': 'lookup in a set_fact, password auth, warm token cache',
+    'G': "one ansible.builtin.debug (F's floor is this + 2*L)",
 }
+# F's verdicts: a lookup runs in the controller's worker, so its floor is a play with one
+# action plugin task (G), not a module run (D).
+LOOKUP_FLOOR_LIMIT = 1.3
+MODULE_FLOOR_LIMIT = 1.5
+LOOKUP_SPEEDUP_OVER_URI = 20.0
+
+# Where F's time goes: (process, area, file suffix, function) -> the function's cumulative time in
+# that process's profile. Areas nest (the indent says in what); builtins have the file '~'.
+PROFILE_AREAS = (
+    ('main', 'imports (ansible-core start-up)', 'importlib._bootstrap>', '_find_and_load'),
+    ('main', 'YAML: ansible-core routing metadata, plugin option docs, ansible.cfg', 'yaml/__init__.py', 'load'),
+    ('main', 'waiting for the worker (the strategy loop sleeps)', '~', '<built-in method time.sleep>'),
+    ('main', 'handling the task result: the stdout callback and set_fact', 'strategy/__init__.py',
+     '_process_pending_results'),
+    ('worker', 'the set_fact task (its TaskExecutor in the forked worker)', 'executor/task_executor.py', 'run'),
+    ('worker', '. templating the set_fact argument (everything below)', 'action/__init__.py', 'finalize_task_arg'),
+    ('worker', '. . the query() call: loading the plugin, then its run()', '_jinja_plugins.py', '_invoke_lookup'),
+    ('worker', '. . . imports (the lookup, module_utils, requests)', 'importlib._bootstrap>', '_find_and_load'),
+    ('worker', ". . . the lookup's run(): options, token cache, HTTP", 'plugin_utils/lookup.py', 'run'),
+    ('worker', '. . . . HTTP: every page (the first alone, the rest concurrently)', 'module_utils/paging.py',
+     'fetch_all_pages'),
+    ('worker', '. . finalising the template result (ansible-core copies and tags every value returned)',
+     '_templating/_engine.py', '_finalize_top_level_template_result'),
+)
 SEQUENTIAL_RUNS = 20
 
 # Runs in a fresh process (the system Python): the module is its only child, so
@@ -79,6 +105,37 @@ seconds = time.monotonic() - start
 print(json.dumps({"rc": rc, "seconds": seconds, "maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 '''
 
+# Runs ansible-playbook in this process under cProfile. A task runs in a forked worker that
+# ends with os._exit, so the worker profiles its TaskExecutor and saves that profile before it
+# sends the result (after which the main process may finish).
+PROFILE_SCRIPT = r'''
+import cProfile, os, sys
+out_dir, argv = sys.argv[1], sys.argv[2:]
+profile = cProfile.Profile()
+profile.enable()
+from ansible.cli.playbook import main
+from ansible.executor.task_executor import TaskExecutor
+run_task = TaskExecutor.run
+
+def profiled_run(self):
+    profile.disable()
+    own = cProfile.Profile()
+    try:
+        return own.runcall(run_task, self)
+    finally:
+        own.dump_stats(os.path.join(out_dir, "worker-%d.prof" % os.getpid()))
+
+TaskExecutor.run = profiled_run
+sys.argv = ["ansible-playbook"] + argv
+try:
+    rc = main()
+except SystemExit as exc:
+    rc = exc.code
+profile.disable()
+profile.dump_stats(os.path.join(out_dir, "main.prof"))
+sys.exit(rc)
+'''
+
 
 def progress(msg):
     """A progress line on stderr (stdout is for the report)."""
@@ -86,53 +143,20 @@ def progress(msg):
     sys.stderr.flush()
 
 
-def load_dev():
-    """Import scripts/dev.py as a module (it has a main guard)."""
-    spec = importlib.util.spec_from_file_location('mlops_cloud_dev', DEV_PY)
-    dev = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(dev)
-    return dev
+def tool_env(extra):
+    """The environment for the tools beside this Python, with ``emulator`` importable from the checkout."""
+    env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get('PATH', ''))
+    env['PYTHONPATH'] = ROOT + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
+    env.update(extra)
+    return env
 
 
-def ensure_venv():
-    """python3 scripts/dev.py venv, its output on stderr."""
-    rc = subprocess.call([sys.executable, DEV_PY, 'venv'], cwd=ROOT, stdout=sys.stderr)
-    if rc != 0:
-        raise RuntimeError('scripts/dev.py venv exited with %d' % rc)
-
-
-class PrivateTree:
-    """What dev.build_tree(toolchain) reads from its toolchain: where the tree goes."""
-
-    def __init__(self, collections_dir):
-        self.collections_dir = collections_dir
-        self.tree = os.path.join(collections_dir, 'ansible_collections', 'mlops', 'cloud')
-
-
-def build_private_tree(dev, collections_dir):
-    """The collection tree under collections_dir, never in the shared build/ (others use it meanwhile).
-
-    dev.build_tree(toolchain) builds where its toolchain says; a dev.py whose build_tree
-    takes no toolchain would build into the shared build/, so then its file list
-    (dev.source_files) is copied here instead.
-    """
-    target = PrivateTree(collections_dir)
-    try:
-        takes_toolchain = len(inspect.signature(dev.build_tree).parameters) >= 1
-    except (AttributeError, TypeError, ValueError):
-        takes_toolchain = False
-    with contextlib.redirect_stdout(sys.stderr):
-        if takes_toolchain:
-            dev.build_tree(target)
-        else:
-            for name in dev.source_files():
-                dst = os.path.join(target.tree, name)
-                os.makedirs(os.path.dirname(dst), exist_ok=True)
-                shutil.copy2(os.path.join(ROOT, name), dst)
-            progress('copied the collection to %s' % target.tree)
-    if not os.path.isfile(os.path.join(target.tree, MODULE_FILE)):
-        raise RuntimeError('the collection tree was not built at %s' % target.tree)
-    return target.tree
+def collection_tree(collections_path):
+    """The collection under --collections-path; fail early when it is not there."""
+    tree = os.path.join(os.path.abspath(collections_path), 'ansible_collections', 'mlops', 'cloud')
+    if not os.path.isfile(os.path.join(tree, MODULE_FILE)):
+        raise RuntimeError('no mlops.cloud collection at %s' % tree)
+    return tree
 
 
 def median(values):
@@ -164,17 +188,16 @@ def md_table(headers, rows):
 class Emulator:
     """One emulator process for the whole benchmark, with its admin API."""
 
-    def __init__(self, dev, state_dir, latency_ms):
-        self.dev = dev
+    def __init__(self, state_dir, latency_ms):
         self.state_dir = state_dir
         self.latency_ms = latency_ms
         self.url = None
 
     def start(self):
         os.makedirs(self.state_dir, exist_ok=True)
-        cmd = [self.dev.VENV_PYTHON, '-m', 'emulator', 'start', '--state-dir', self.state_dir,
+        cmd = [sys.executable, '-m', 'emulator', 'start', '--state-dir', self.state_dir,
                '--latency-ms', str(self.latency_ms)]
-        proc = subprocess.run(cmd, cwd=ROOT, env=self.dev.emulator_env(), stdout=subprocess.PIPE,
+        proc = subprocess.run(cmd, cwd=ROOT, env=tool_env({}), stdout=subprocess.PIPE,
                               universal_newlines=True, check=False)
         urls = [line.strip() for line in proc.stdout.splitlines() if line.strip().startswith(('http://', 'https://'))]
         if proc.returncode != 0 or not urls:
@@ -184,8 +207,8 @@ class Emulator:
         progress('emulator at %s, latency %d ms' % (self.url, self.latency_ms))
 
     def stop(self):
-        cmd = [self.dev.VENV_PYTHON, '-m', 'emulator', 'stop', '--state-dir', self.state_dir]
-        subprocess.call(cmd, cwd=ROOT, env=self.dev.emulator_env(), stdout=sys.stderr, stderr=sys.stderr)
+        cmd = [sys.executable, '-m', 'emulator', 'stop', '--state-dir', self.state_dir]
+        subprocess.call(cmd, cwd=ROOT, env=tool_env({}), stdout=sys.stderr, stderr=sys.stderr)
         progress('emulator stopped')
 
     def admin(self, method, path, body=None):
@@ -221,29 +244,29 @@ def split_requests(counts):
 class Benchmark:
     """Generates the playbooks, runs them, and keeps the measurements."""
 
-    def __init__(self, dev, args, work_dir):
-        self.dev = dev
+    def __init__(self, args, work_dir):
         self.args = args
         self.work_dir = work_dir
         self.tree = None
-        self.emulator = Emulator(dev, os.path.join(work_dir, 'emulator'), args.latency_ms)
+        self.emulator = Emulator(os.path.join(work_dir, 'emulator'), args.latency_ms)
         self.inventory = os.path.join(work_dir, 'inventory.ini')
         self.a1_cache = os.path.join(work_dir, 'cache-a1')
+        self.f_cache = os.path.join(work_dir, 'cache-f')
         self.scratch_cache = os.path.join(work_dir, 'cache-scratch')
         self.datasets = {}
         self.results = {}   # (contender, n) -> {'seconds': [], 'requests': [], 'failed': int, 'runs_wanted': int}
         self.module_alone = {}  # n -> {'seconds': [], 'maxrss_kb': [], 'ok': bool, 'note': str}
         self.sequential = None
+        self.profile = None
         self.a1_iam_total = 0
         self.notes = []
 
     # ---------------------------------------------------------------- setup
 
     def setup(self):
-        ensure_venv()
-        self.tree = build_private_tree(self.dev, os.path.join(self.work_dir, 'collections'))
+        self.tree = collection_tree(self.args.collections_path)
         with open(self.inventory, 'w', encoding='utf-8') as inv:
-            inv.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % self.dev.VENV_PYTHON)
+            inv.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
         self.emulator.start()
         for size in self.args.sizes:
             answer = self.emulator.admin('POST', '/_emulator/datasets',
@@ -283,8 +306,8 @@ class Benchmark:
         return os.path.join(self.work_dir, 'tasks-%d.json' % size)
 
     def env(self, cache_dir):
-        env = self.dev.tool_env({
-            'ANSIBLE_COLLECTIONS_PATH': os.path.join(self.work_dir, 'collections'),
+        env = tool_env({
+            'ANSIBLE_COLLECTIONS_PATH': os.path.abspath(self.args.collections_path),
             'ANSIBLE_HOME': os.path.join(self.work_dir, 'ansible-home'),
             'ANSIBLE_NOCOLOR': '1',
             'ANSIBLE_RETRY_FILES_ENABLED': 'false',
@@ -309,9 +332,20 @@ class Benchmark:
             args.update(max_concurrent_requests=1, token_cache=False)
         return args
 
+    def lookup_expression(self, size):
+        """F's query(): A1's options as keyword arguments, the dataset id as the term (as users write it)."""
+        options = self.module_args('A1', size)
+        dataset_id = options.pop('dataset_id')
+        keywords = ''.join(', %s=%s' % (name, json.dumps(value)) for name, value in sorted(options.items()))
+        return "{{ query('%s', %s%s) }}" % (LOOKUP, json.dumps(dataset_id), keywords)
+
     def tasks(self, contender, size):
         if contender == 'D':
             return [{'name': 'Floor', 'ansible.builtin.ping': {}}]
+        if contender == 'F':
+            return [{'name': 'Export tasks (F)', 'ansible.builtin.set_fact': {'export_tasks': self.lookup_expression(size)}}]
+        if contender == 'G':
+            return [{'name': 'Lookup floor', 'ansible.builtin.debug': {'msg': 'floor'}}]
         if contender == 'E':
             return [{'name': 'Result floor', 'benchmark_result_floor': {'path': self.saved_tasks(size), 'password': PASSWORD},
                      'register': 'result'}]
@@ -338,12 +372,12 @@ class Benchmark:
 
     @staticmethod
     def verify_tasks(contender, size):
-        if contender == 'D':
+        if contender in ('D', 'G'):
             return []
-        var = 'export_tasks' if contender == 'C' else 'result.export_tasks'
+        var = 'export_tasks' if contender in ('C', 'F') else 'result.export_tasks'
         that = ['%s | length == %d' % (var, size), "%s | map(attribute='task_id') | unique | length == %d" % (var, size)]
         # E is checked like A: it must return the N tasks the emulator served.
-        if contender != 'C':
+        if contender not in ('C', 'F'):
             that.append('result.total_count == %d' % size)
         return [{'name': 'Verify', 'ansible.builtin.assert': {'that': that, 'quiet': True}}]
 
@@ -359,7 +393,7 @@ class Benchmark:
 
     def run_playbook(self, path, cache_dir):
         """(seconds, by_route delta, rc, output) of one ansible-playbook run."""
-        cmd = [os.path.join(self.dev.VENV_BIN, 'ansible-playbook'), '-i', self.inventory, path]
+        cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', self.inventory, path]
         before = self.emulator.counts()
         start = time.monotonic()
         proc = subprocess.run(cmd, cwd=self.work_dir, env=self.env(cache_dir), stdout=subprocess.PIPE,
@@ -368,7 +402,8 @@ class Benchmark:
         return seconds, delta(before, self.emulator.counts()), proc.returncode, proc.stdout
 
     def cache_for(self, contender):
-        return self.a1_cache if contender == 'A1' else self.scratch_cache
+        # F has a token cache of its own, warmed by its untimed first run like A1's.
+        return {'A1': self.a1_cache, 'F': self.f_cache}.get(contender, self.scratch_cache)
 
     def runs_wanted(self, contender, size):
         if contender == 'C' and size >= 10000:
@@ -415,10 +450,10 @@ class Benchmark:
         with open(args_path, 'w', encoding='utf-8') as handle:
             json.dump({'ANSIBLE_MODULE_ARGS': self.module_args('A1', size)}, handle)
         out_path = os.path.join(self.work_dir, 'module-out-%d.json' % size)
-        cmd = [sys.executable, '-c', MEASURE_SCRIPT, out_path, self.dev.VENV_PYTHON,
+        cmd = [sys.executable, '-c', MEASURE_SCRIPT, out_path, sys.executable,
                os.path.join(self.tree, MODULE_FILE), args_path]
         env = self.env(self.a1_cache)
-        env['PYTHONPATH'] = os.path.join(self.work_dir, 'collections')
+        env['PYTHONPATH'] = os.path.abspath(self.args.collections_path)
         entry = {'seconds': [], 'maxrss_kb': [], 'ok': True, 'note': ''}
         for number in range(self.args.runs):
             before = self.emulator.counts()
@@ -455,12 +490,35 @@ class Benchmark:
         self.sequential = {'seconds': seconds, 'requests': split_requests(counts), 'rc': rc, 'size': size}
         progress('%d sequential runs: rc %d, %.2fs, %s' % (SEQUENTIAL_RUNS, rc, seconds, counts))
 
+    def profile_lookup(self):
+        """F once under cProfile (warm token cache), at N=1000 when measured: the profiles of both processes."""
+        size = 1000 if 1000 in self.args.sizes else max(self.args.sizes)
+        out_dir = os.path.join(self.work_dir, 'profile')
+        os.makedirs(out_dir, exist_ok=True)
+        cmd = [sys.executable, '-c', PROFILE_SCRIPT, out_dir, '-i', self.inventory,
+               os.path.join(self.work_dir, 'playbooks', 'F-%d.yml' % size)]
+        before = self.emulator.counts()
+        start = time.monotonic()
+        proc = subprocess.run(cmd, cwd=self.work_dir, env=self.env(self.f_cache), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        seconds = time.monotonic() - start
+        counts = delta(before, self.emulator.counts())
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stdout[-3000:] + '\n')
+        workers = [name for name in os.listdir(out_dir) if name.startswith('worker-')]
+        self.profile = {'size': size, 'seconds': seconds, 'rc': proc.returncode, 'requests': split_requests(counts),
+                        'main': pstats.Stats(os.path.join(out_dir, 'main.prof')),
+                        'workers': len(workers),
+                        'worker': pstats.Stats(*[os.path.join(out_dir, name) for name in workers]) if workers else None}
+        progress('N=%d F under cProfile: rc %d, %.2fs, %s' % (size, proc.returncode, seconds, counts))
+
     def run(self):
         self.setup()
         for size in self.args.sizes:
             self.measure_size(size)
             self.measure_module_alone(size)
         self.measure_sequential()
+        self.profile_lookup()
 
     # ---------------------------------------------------------------- report
 
@@ -468,10 +526,10 @@ class Benchmark:
         result = self.results.get((contender, size))
         return median(result['seconds']) if result and result['seconds'] else None
 
-    def floor_of(self, size):
-        """D as the issue defines it: the ping playbook's median plus 2*L (a token and a page are 2 round trips)."""
-        ping = self.time_of('D', size)
-        return None if ping is None else ping + 2 * self.args.latency_ms / 1000.0
+    def floor_of(self, size, contender='D'):
+        """D (or G) as the issue defines it: the playbook's median plus 2*L (a token and a page are 2 round trips)."""
+        floor = self.time_of(contender, size)
+        return None if floor is None else floor + 2 * self.args.latency_ms / 1000.0
 
     def report(self):
         args = self.args
@@ -487,10 +545,10 @@ class Benchmark:
         lines.append('- absolute times depend on the machine and its load: compare ratios within one run, not times between runs')
         lines.append('')
         headers = ['N', 'contender', 'median s', 'min-max s', 'runs', 'page req/run', 'IAM req/run',
-                   'project lookups/run', 'other req/run', 'vs D (ping + 2*L)']
+                   'project lookups/run', 'other req/run', 'vs D (ping + 2*L)', 'vs G (debug + 2*L)']
         rows = []
         for size in args.sizes:
-            floor = self.floor_of(size)
+            floor, lookup_floor = self.floor_of(size), self.floor_of(size, 'G')
             for contender in CONTENDERS:
                 result = self.results[(contender, size)]
                 seconds = result['seconds']
@@ -503,9 +561,13 @@ class Benchmark:
                              '%s-%s' % (fmt_seconds(min(seconds)), fmt_seconds(max(seconds))) if seconds else '-', runs,
                              fmt_counts([req[0] for req in reqs]), fmt_counts([req[1] for req in reqs]),
                              fmt_counts([req[2] for req in reqs]), fmt_counts([req[3] for req in reqs]),
-                             fmt_ratio(cur / floor) if cur and floor else '-'])
+                             fmt_ratio(cur / floor) if cur and floor else '-',
+                             fmt_ratio(cur / lookup_floor) if cur and lookup_floor else '-'])
             if floor is not None:
-                rows.append([size, 'D: the floor, ping + 2*L', fmt_seconds(floor), '', '', '', '', '', '', fmt_ratio(1.0)])
+                rows.append([size, 'D: the floor, ping + 2*L', fmt_seconds(floor), '', '', '', '', '', '', fmt_ratio(1.0), ''])
+            if lookup_floor is not None:
+                rows.append([size, "G: F's floor, debug + 2*L", fmt_seconds(lookup_floor), '', '', '', '', '', '', '',
+                             fmt_ratio(1.0)])
         lines += ['## Playbook runs (wall time of ansible-playbook)', '', md_table(headers, rows), '']
 
         rows = []
@@ -526,6 +588,10 @@ class Benchmark:
             ratios.append(['N=%d: A1 / D (D = ping + 2*L)' % size, fmt_ratio(a1 / d) if a1 and d else '-'])
             ratios.append(['N=%d: A1 / (E + 2*L), against a result of this size with no HTTP' % size,
                            fmt_ratio(a1 / (e + 2 * lat)) if a1 and e else '-'])
+            f, g = self.time_of('F', size), self.floor_of(size, 'G')
+            ratios.append(['N=%d: F / G (G = debug + 2*L)' % size, fmt_ratio(f / g) if f and g else '-'])
+            ratios.append(['N=%d: C / F (F speed-up over C)' % size, fmt_ratio(c / f) if f and c else '-'])
+            ratios.append(['N=%d: A1 / F (what the module costs over the lookup)' % size, fmt_ratio(a1 / f) if a1 and f else '-'])
         pooled = [seconds for size in args.sizes for seconds in self.results[('D', size)]['seconds']]
         if len(args.sizes) > 1 and pooled:
             # The ping playbook does not depend on N: its runs at every N, pooled, give a steadier floor
@@ -553,6 +619,7 @@ class Benchmark:
         lines.append('A1 IAM token requests over the whole benchmark (its private cache starts empty; warm-ups, timed and '
                      'direct runs included): %d.' % self.a1_iam_total)
         lines += ['', '## Targets', '', md_table(['target', 'measured', 'result'], self.targets()), '']
+        lines += self.profile_report()
         if self.notes:
             lines += ['Notes:', ''] + ['- ' + note for note in self.notes] + ['']
         return '\n'.join(lines)
@@ -571,17 +638,29 @@ class Benchmark:
             measured, ok = func()
             rows.append([label, measured, verdict(ok) if ok is not None else 'n/a'])
 
-        def speedup(size, want):
-            a1, c = self.time_of('A1', size), self.time_of('C', size)
-            if not a1 or not c:
+        def speedup(size, want, contender='A1'):
+            cur, c = self.time_of(contender, size), self.time_of('C', size)
+            if not cur or not c:
                 return 'no data', None
-            return '%.2fx' % (c / a1), c / a1 >= want
+            return '%.2fx' % (c / cur), c / cur >= want
 
-        def within_floor():
-            a1, d = self.time_of('A1', 1000), self.floor_of(1000)
-            if not a1 or not d:
+        def within_floor(contender, floor_contender, limit):
+            cur, floor = self.time_of(contender, 1000), self.floor_of(1000, floor_contender)
+            if not cur or not floor:
                 return 'no data', None
-            return 'A1 %.2fs = %.2fx D (ping %.2fs + 2*L)' % (a1, a1 / d, self.time_of('D', 1000)), a1 <= 1.3 * d
+            task = {'D': 'ping', 'G': 'debug'}[floor_contender]
+            return '%s %.2fs = %.2fx %s (%s %.2fs + 2*L)' % (
+                contender, cur, cur / floor, floor_contender, task, self.time_of(floor_contender, 1000)), cur <= limit * floor
+
+        def exact_pages(contenders):
+            exact, seen = True, []
+            for size in args.sizes:
+                want = max(1, math.ceil(size / float(PAGE_SIZE)))
+                for contender in contenders:
+                    got = [req[0] for req in self.results[(contender, size)]['requests']]
+                    seen.append('%s@%d: %s (want %d)' % (contender, size, fmt_counts(got), want))
+                    exact = exact and bool(got) and all(count == want for count in got)
+            return '; '.join(seen), verdict(exact)
 
         def scaling():
             a_small, a_large = self.time_of('A1', 10), self.time_of('A1', 10000)
@@ -590,8 +669,13 @@ class Benchmark:
             return '%.2fx' % (a_large / a_small), a_large <= 2.5 * a_small
 
         at(1000, 'N=1000, L=50ms: A1 >= 3.5x faster than C', lambda: speedup(1000, 3.5))
-        at(1000, 'N=1000, L=50ms: A1 within 1.3x of D', within_floor)
+        at(1000, 'N=1000, L=50ms: A1 within %.1fx of D' % MODULE_FLOOR_LIMIT,
+           lambda: within_floor('A1', 'D', MODULE_FLOOR_LIMIT))
+        at(1000, 'N=1000, L=50ms: F within %.1fx of G' % LOOKUP_FLOOR_LIMIT,
+           lambda: within_floor('F', 'G', LOOKUP_FLOOR_LIMIT))
         at(10000, 'N=10000: A1 >= 8x faster than C', lambda: speedup(10000, 8.0))
+        at(10000, 'N=10000: F >= %dx faster than C' % LOOKUP_SPEEDUP_OVER_URI,
+           lambda: speedup(10000, LOOKUP_SPEEDUP_OVER_URI, 'F'))
         if 10 in args.sizes and 10000 in args.sizes:
             measured, ok = scaling()
             rows.append(['A1(10000) within 2.5x of A1(10)', measured, verdict(ok) if ok is not None else 'n/a'])
@@ -602,14 +686,8 @@ class Benchmark:
         if peaks:
             rows.append(['module peak memory < 150 MB', 'max %.1f MB' % max(peaks), verdict(max(peaks) < 150)])
 
-        exact, seen = True, []
-        for size in args.sizes:
-            want = max(1, math.ceil(size / float(PAGE_SIZE)))
-            for contender in ('A1', 'A2', 'B'):
-                got = [req[0] for req in self.results[(contender, size)]['requests']]
-                seen.append('%s@%d: %s (want %d)' % (contender, size, fmt_counts(got), want))
-                exact = exact and bool(got) and all(count == want for count in got)
-        rows.append(['page requests for A == ceil(N/100)', '; '.join(seen), verdict(exact)])
+        rows.append(['page requests for A == ceil(N/100)'] + list(exact_pages(('A1', 'A2', 'B'))))
+        rows.append(['page requests for F == ceil(N/100)'] + list(exact_pages(('F',))))
 
         a1_iam = [req[1] for size in args.sizes for req in self.results[('A1', size)]['requests']]
         rows.append(['IAM requests for A1 <= 1 per token lifetime',
@@ -620,9 +698,32 @@ class Benchmark:
                      verdict(seq_iam == 1 and self.sequential['rc'] == 0)])
         return rows
 
+    def profile_report(self):
+        """F's profile: cumulative seconds by area, per process."""
+        prof = self.profile
+        if prof is None:
+            return []
+        lines = ["## Where F's time goes (one run under cProfile, N=%d, warm token cache)" % prof['size'], '',
+                 'ansible-playbook under cProfile: %.2fs wall, rc %d, page requests %d, IAM requests %d '
+                 '(unprofiled median: %s s); %d worker profile(s). cProfile slows Python code, so compare '
+                 'the shares, not the seconds, with the table above. Worker areas nest (a dot per level); '
+                 "the main process's areas overlap (ansible.cfg and metadata YAML are read during imports)." % (
+                     prof['seconds'], prof['rc'], prof['requests'][0], prof['requests'][1],
+                     fmt_seconds(self.time_of('F', prof['size'])), prof['workers']), '']
+        totals = {'main': prof['main'].total_tt, 'worker': prof['worker'].total_tt if prof['worker'] else None}
+        rows = [['main', 'ansible-playbook, the whole process (profiled time)', '%.3f' % totals['main'], '100%']]
+        for process, area, suffix, function in PROFILE_AREAS:
+            stats = prof[process]
+            if stats is None:
+                continue
+            seconds = sum(entry[3] for (filename, _line, name), entry in stats.stats.items()
+                          if filename.endswith(suffix) and name == function)
+            rows.append([process, area, '%.3f' % seconds, '%.0f%%' % (100.0 * seconds / totals['main'])])
+        return lines + [md_table(['process', 'where', 'cumulative s', 'share of the run'], rows), '']
+
     def ansible_version(self):
         try:
-            out = subprocess.check_output([self.dev.VENV_PYTHON, '-c', 'import ansible.release as r; print(r.__version__)'],
+            out = subprocess.check_output([sys.executable, '-c', 'import ansible.release as r; print(r.__version__)'],
                                           universal_newlines=True)
             return out.strip()
         except (OSError, subprocess.CalledProcessError):
@@ -631,6 +732,8 @@ class Benchmark:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
+    parser.add_argument('--collections-path', required=True,
+                        help='the directory that holds ansible_collections/mlops/cloud (nox -s benchmark passes it)')
     parser.add_argument('--latency-ms', type=int, default=50, help='emulator delay before each answer (default 50)')
     parser.add_argument('--sizes', default='10,1000,10000', help='comma-separated task counts (default 10,1000,10000)')
     parser.add_argument('--runs', type=int, default=5, help='timed runs per contender and size (default 5)')
@@ -659,9 +762,8 @@ def _terminate(signum, _frame):
 def main(argv=None):
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    dev = load_dev()
     work_dir = tempfile.mkdtemp(prefix='mlops-cloud-benchmark-')
-    bench = Benchmark(dev, args, work_dir)
+    bench = Benchmark(args, work_dir)
     started = time.monotonic()
     try:
         bench.run()

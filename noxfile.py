@@ -1,0 +1,633 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The test stages and the ansible-core x Python matrix of mlops.cloud, as nox sessions.
+
+``python3 scripts/dev.py`` creates ``.venv`` (tests/requirements.txt, nox included) and hands over
+to nox; from that environment ``nox -s units``, ``nox -t matrix`` or ``nox -s matrix-2.16 -- units``
+work as well (``nox -l`` lists the sessions). The stages run the tools of ``.venv``; each matrix
+entry gets a nox virtual environment from tests/matrix/requirements-X.Y.txt on its own Python;
+the release tools (tests/requirements-release.txt) have one environment for the four stages
+that use them. Everything a run writes goes under $MLOPS_BUILD_DIR (default build/), so two runs
+in one checkout do not remove each other's tree.
+
+What nox does not judge for us, a stage does: a pytest run that collected nothing or skipped
+anything, an integration run without targets, mutmut without mutants fail the session.
+"""
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from xml.etree import ElementTree
+
+import nox
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+BUILD_DIR = os.environ.get('MLOPS_BUILD_DIR') or os.path.join(ROOT, 'build')
+VENV_BIN = os.path.join(ROOT, '.venv', 'bin')
+HYPOTHESIS_DB = os.path.join(ROOT, '.hypothesis', 'examples')
+GET_PIP_STANDIN = os.path.join(ROOT, 'scripts', 'get_pip_standin.py')
+STANDIN_MARKER = 'Offline stand-in for the ``get-pip.py`` bootstrap script'
+
+STAGES = ('units', 'mutation', 'sanity', 'integration', 'lint', 'changelog', 'docs', 'build', 'importer', 'ee',
+          'molecule', 'runner')
+# ansible-core minor -> controller Python (within that release's range; docs/supported-versions.md).
+# The last one is the newest: it also gets sanity and lint. $MLOPS_PYTHON_X_Y names an interpreter.
+MATRIX = (('2.16', '3.11'), ('2.17', '3.11'), ('2.18', '3.11'), ('2.19', '3.11'), ('2.20', '3.12'), ('2.21', '3.12'))
+MATRIX_STAGES = ('units', 'integration', 'sanity', 'lint')
+# The mutation stage mutates these core files of plugins/module_utils (all of it takes longer than
+# CI's time allows on 2 cores); MLOPS_MUTATE names others ("retries.py paging.py", or "all").
+MUTATED_FILES = ('retries.py', 'waiting.py', 'paging.py', 'resources.py', 'signer.py', 'errors.py')
+MUTATION_THRESHOLD = 85.0  # per cent of the mutants not reviewed as equivalent that the tests must kill
+EQUIVALENT_MUTANTS = os.path.join(ROOT, 'tests', 'mutation', 'equivalent.txt')
+KILLED_STATUSES = ('killed', 'timeout', 'caught by type check')
+WARNING_RE = re.compile(r'\[(DEPRECATION )?WARNING\]|^WARNING:', re.MULTILINE)
+
+nox.options.envdir = os.path.join(BUILD_DIR, 'nox')
+nox.options.reuse_venv = 'yes'  # pip brings a reused environment up to its pinned file
+nox.options.error_on_missing_interpreters = True  # a matrix entry without its Python fails, never skips
+nox.options.download_python = 'never'  # offline: Pythons come from PATH, pyenv or $MLOPS_PYTHON_X_Y
+nox.options.sessions = list(STAGES)
+
+
+class StageFailed(Exception):
+    """A stage's own check failed; the message says why (nox shows it on the session's line)."""
+
+
+class Chain:
+    """Where a stage's tools are (a bin directory), their Python X.Y and the collection tree they test."""
+
+    def __init__(self, bin_dir, python_version, collections_dir):
+        self.bin = bin_dir
+        self.python_version = python_version
+        self.collections_dir = collections_dir
+        self.tree = os.path.join(collections_dir, 'ansible_collections', 'mlops', 'cloud')
+
+    def tool(self, name):
+        return os.path.join(self.bin, name)
+
+    def env(self, **extra):
+        env = {'PATH': self.bin + os.pathsep + os.environ.get('PATH', ''), 'VIRTUAL_ENV': os.path.dirname(self.bin)}
+        if os.environ.get('CI'):
+            env.update(ANSIBLE_NOCOLOR='1', NO_COLOR='1')
+        env.update(extra)
+        return env
+
+
+MAIN = Chain(VENV_BIN, '%d.%d' % sys.version_info[:2], BUILD_DIR)
+RELEASE = Chain(os.path.join(BUILD_DIR, 'venvs', 'release', 'bin'), MAIN.python_version, BUILD_DIR)
+
+
+def run_logged(session, log_path, cmd, env, cwd=None):
+    """Run a command with its output on the console and in log_path; return that output."""
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    script = 'set -o pipefail; "$@" 2>&1 | tee "$LOG"'
+    with session.chdir(cwd or ROOT):
+        session.run('bash', '-c', script, 'run_logged', *cmd, env=dict(env, LOG=log_path), external=True)
+    return read_text(log_path)
+
+
+def read_text(path):
+    """A file's text, or '' when there is none."""
+    try:
+        with open(path, encoding='utf-8', errors='replace') as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return ''
+
+
+# ---- the collection tree ----
+
+def source_files():
+    """The repository's tracked and untracked-but-not-ignored files (relative paths)."""
+    out = subprocess.check_output(['git', 'ls-files', '-z', '-co', '--exclude-standard'], cwd=ROOT)
+    return sorted(set(name for name in out.decode('utf-8').split('\0')
+                      if name and os.path.isfile(os.path.join(ROOT, name))))
+
+
+def build_tree(session, chain):
+    """Copy the collection into <collections_dir>/ansible_collections/mlops/cloud (what ansible-test needs)."""
+    top = os.path.join(chain.collections_dir, 'ansible_collections')
+    shutil.rmtree(top, ignore_errors=True)
+    for name in source_files():
+        dst = os.path.join(chain.tree, name)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy2(os.path.join(ROOT, name), dst)
+    # build/ is ignored by the repository, and ansible-test and ansible-lint list files through the
+    # enclosing git repository: without one of its own the tree would look empty to them.
+    subprocess.check_call(['git', 'init', '-q', chain.tree])
+    session.log('collection tree in %s', chain.tree)
+
+
+_TREES_BUILT = set()
+
+
+def tree(session, chain=MAIN):
+    """The chain's tree, copied once per nox run (every stage of a run tests the same copy)."""
+    if chain.tree not in _TREES_BUILT:
+        build_tree(session, chain)
+        _TREES_BUILT.add(chain.tree)
+    return chain.tree
+
+
+def install_get_pip_standin(session, chain):
+    """Put scripts/get_pip_standin.py where ansible-test --venv looks for its cached get-pip script.
+
+    The pip version comes from the chain's own ansible-test (23.1.2 for 2.16, 24.2 for 2.19, 25.2
+    for 2.21...). A real get-pip script already cached is left alone. Written atomically: matrix
+    entries running in parallel may install the same file.
+    """
+    code = ('import ansible_test._internal.python_requirements as r, types\n'
+            'print(r.get_venv_packages(types.SimpleNamespace(version="%s"))["pip"])\n' % chain.python_version)
+    pip_version = session.run(chain.tool('python'), '-c', code, silent=True, external=True).strip()
+    cache_path = os.path.expanduser('~/.ansible/test/cache/get_pip_%s.py' % pip_version.replace('.', '_'))
+    if os.path.exists(cache_path):
+        with open(cache_path, encoding='utf-8', errors='replace') as existing:
+            if STANDIN_MARKER not in existing.read():
+                return
+    os.makedirs(os.path.dirname(cache_path), exist_ok=True)
+    with tempfile.NamedTemporaryFile('w', dir=os.path.dirname(cache_path), delete=False) as tmp:
+        with open(GET_PIP_STANDIN, encoding='utf-8') as src:
+            tmp.write(src.read())
+    os.replace(tmp.name, cache_path)
+
+
+# ---- stage checks nox does not make ----
+
+def pytest_verdict(junit_path):
+    """'N passed' from pytest's JUnit report; fail a run that collected nothing, failed or skipped anything."""
+    try:
+        suite = ElementTree.parse(junit_path).getroot()
+    except (OSError, ElementTree.ParseError):
+        raise StageFailed('pytest wrote no JUnit report (%s)' % junit_path) from None
+    if suite.tag == 'testsuites':
+        suite = suite.find('testsuite')
+    counts = {key: int(suite.get(key, 0)) for key in ('tests', 'failures', 'errors', 'skipped')}
+    passed = counts['tests'] - counts['failures'] - counts['errors'] - counts['skipped']
+    if counts['tests'] == 0:
+        raise StageFailed('pytest collected no tests')
+    if counts['failures'] or counts['errors']:
+        raise StageFailed('pytest: %d failed, %d error(s)' % (counts['failures'], counts['errors']))
+    if counts['skipped']:
+        raise StageFailed('pytest skipped %d test(s) (%d passed); a skip is a failure here: see the SKIPPED lines'
+                          % (counts['skipped'], passed))
+    return '%d passed' % passed
+
+
+def run_pytest(session, chain, *args):
+    """pytest on tests/unit of the chain's tree; return its verdict."""
+    junit = os.path.join(chain.collections_dir, 'reports', 'units.xml')
+    if os.path.exists(junit):
+        os.remove(junit)
+    env = chain.env(
+        # <collections_dir> makes ansible_collections.mlops.cloud importable; the tree root makes ``emulator`` importable.
+        PYTHONPATH=os.pathsep.join([chain.collections_dir, chain.tree]),
+        ANSIBLE_COLLECTIONS_PATH=chain.collections_dir,
+        MLOPS_HYPOTHESIS_DB=HYPOTHESIS_DB)  # outside the tree, which is copied anew (tests/unit/conftest.py)
+    with session.chdir(chain.tree):
+        # Exit 5 (nothing collected) is judged from the report, with a clearer message.
+        session.run(chain.tool('python'), '-m', 'pytest', 'tests/unit', '-p', 'no:cacheprovider', '-rs',
+                    '--junitxml', junit, *args, env=env, external=True, success_codes=[0, 1, 5])
+    return pytest_verdict(junit)
+
+
+def ansible_test(session, chain, *args):
+    """ansible-test from the chain's tree in a virtual environment of its own; return its output."""
+    install_get_pip_standin(session, chain)
+    cmd = [chain.tool('ansible-test')] + list(args) + ['--venv', '--python', chain.python_version, '--color', 'no']
+    return run_logged(session, os.path.join(chain.collections_dir, 'reports', args[0] + '.log'), cmd,
+                      chain.env(), cwd=chain.tree)
+
+
+def integration_targets(chain):
+    targets_dir = os.path.join(chain.tree, 'tests', 'integration', 'targets')
+    return sorted(os.listdir(targets_dir)) if os.path.isdir(targets_dir) else []
+
+
+def integration_verdict(targets, output):
+    """Which targets ran; fail when there were none or none ran."""
+    ran = sorted(set(re.findall(r'Running (\S+) integration test (?:role|script)', output)))
+    if not targets:
+        raise StageFailed('no integration targets')
+    if not ran:
+        raise StageFailed('ansible-test ran no integration target')
+    return '%d target(s) ran: %s' % (len(ran), ', '.join(ran))
+
+
+# ---- the stages, each on a chain ----
+
+def stage_units(session, chain, *pytest_args):
+    session.log('units: %s', run_pytest(session, chain, *pytest_args))
+
+
+def stage_sanity(session, chain):
+    ran = re.findall(r"""Running sanity test ["']([^"']+)["']""", ansible_test(session, chain, 'sanity'))
+    if not ran:
+        raise StageFailed('ansible-test ran no sanity test')
+    session.log('sanity: %d test(s)', len(ran))
+
+
+def stage_integration(session, chain):
+    targets = integration_targets(chain)
+    output = ansible_test(session, chain, 'integration', '--requirements') if targets else ''
+    session.log('integration: %s', integration_verdict(targets, output))
+
+
+def stage_lint(session, chain):
+    # tests/output holds ansible-test's results and virtual environments: not collection content.
+    with session.chdir(chain.tree):
+        session.run(chain.tool('ansible-lint'), '--profile', 'production', '--offline', '--exclude', 'tests/output',
+                    env=chain.env(ANSIBLE_COLLECTIONS_PATH=chain.collections_dir), external=True)
+
+
+def main_stage(func):
+    """A test stage on .venv and the tree in the build directory (the interpreter nox runs on is .venv's)."""
+    def session_func(session):
+        try:
+            tree(session)
+            func(session)
+        except StageFailed as ex:
+            session.error(str(ex))
+    session_func.__doc__ = func.__doc__
+    nox.session(name=func.__name__, venv_backend='none')(session_func)
+    return func
+
+
+@main_stage
+def units(session):
+    """pytest on tests/unit, importing the collection as ansible_collections.mlops.cloud."""
+    stage_units(session, MAIN)
+
+
+@main_stage
+def mutation(session):
+    """mutmut over the core files of plugins/module_utils; fails below MUTATION_THRESHOLD per cent killed."""
+    work = os.path.join(BUILD_DIR, 'mutation')
+    shutil.rmtree(work, ignore_errors=True)
+    # A collections directory of its own: mutmut imports the mutated copy in mutants/ by module name.
+    shutil.copytree(MAIN.tree, os.path.join(work, 'ansible_collections', 'mlops', 'cloud'),
+                    ignore=shutil.ignore_patterns('output', '.git', '__pycache__', '.hypothesis'))
+    with open(os.path.join(work, 'setup.cfg'), 'w', encoding='utf-8') as cfg:
+        cfg.write(mutmut_config(os.environ.get('MLOPS_MUTATE', '').split() or list(MUTATED_FILES)))
+    env = MAIN.env(HYPOTHESIS_PROFILE='ci', PYTHONPATH=None)  # only mutants/ may provide the collection
+    mutmut = MAIN.tool('mutmut')
+    log_path = os.path.join(work, 'mutmut.log')
+    with session.chdir(work), open(log_path, 'w', encoding='utf-8') as out:
+        session.log('mutmut run, output in %s', log_path)  # it redraws a progress line: not for the console
+        session.run(mutmut, 'run', '--max-children', str(os.cpu_count() or 2), env=env, external=True, stdout=out)
+        statuses = dict(re.findall(r'^\s+(\S+__mutmut_\d+): (.+?)\s*$', session.run(
+            mutmut, 'results', '--all', 'true', env=env, external=True, silent=True), re.MULTILINE))
+        if not statuses:
+            raise StageFailed('mutmut reported no mutants')
+        shows = {name: session.run(mutmut, 'show', name, env=env, external=True, silent=True, log=False)
+                 for name, status in statuses.items() if status not in KILLED_STATUSES}
+    session.log('mutation: %s', mutation_verdict(statuses, load_equivalent_mutants(), shows,
+                                                 os.path.join(work, 'survivors.txt')))
+
+
+@main_stage
+def sanity(session):
+    """ansible-test sanity (no ignore files)."""
+    stage_sanity(session, MAIN)
+
+
+@main_stage
+def integration(session):
+    """ansible-test integration; each target's runme.sh starts the emulator itself."""
+    stage_integration(session, MAIN)
+
+
+@main_stage
+def lint(session):
+    """ansible-lint with the production profile."""
+    stage_lint(session, MAIN)
+
+
+def mutmut_config(files):
+    """setup.cfg for mutmut run from the mutation work directory ("all": every module_utils file)."""
+    module_utils = 'ansible_collections/mlops/cloud/plugins/module_utils/'
+    lines = ['[mutmut]', 'source_paths = ' + module_utils, 'also_copy = ansible_collections/mlops/cloud/',
+             'pytest_add_cli_args_test_selection = ansible_collections/mlops/cloud/tests/unit/plugins',
+             'pytest_add_cli_args = -p no:cacheprovider']
+    if files != ['all']:
+        lines.append('only_mutate =\n' + '\n'.join('    %s%s' % (module_utils, name) for name in files))
+    return '\n'.join(lines) + '\n'
+
+
+def load_equivalent_mutants():
+    """{mutant name: why it is equivalent} from tests/mutation/equivalent.txt ("name  reason", # comments)."""
+    equivalent = {}
+    with open(EQUIVALENT_MUTANTS, encoding='utf-8') as handle:
+        for line in handle:
+            line = line.strip()
+            if line and not line.startswith('#'):
+                name, _sep, reason = line.partition(' ')
+                if not reason.strip():
+                    raise StageFailed('%s: %s has no reason' % (os.path.relpath(EQUIVALENT_MUTANTS, ROOT), name))
+                equivalent[name] = reason.strip()
+    return equivalent
+
+
+def mutation_verdict(statuses, equivalent, shows, report):
+    """Write the survivors' report (with the diffs in ``shows``); fail below the threshold; return a note."""
+    killed = [name for name, status in statuses.items() if status in KILLED_STATUSES]
+    survivors = sorted(name for name, status in statuses.items() if status not in KILLED_STATUSES)
+    reviewed = [name for name in survivors if name in equivalent]
+    unreviewed = [name for name in survivors if name not in equivalent]
+    stale = sorted(name for name in equivalent if statuses.get(name) in KILLED_STATUSES)
+    score = 100.0 * len(killed) / max(1, len(statuses) - len(reviewed))
+    with open(report, 'w', encoding='utf-8') as out:
+        out.write('%.1f%% killed: %d of %d mutants, %d reviewed as equivalent\n' % (
+            score, len(killed), len(statuses), len(reviewed)))
+        for name in unreviewed:
+            out.write('\n%s (%s)\n%s' % (name, statuses[name], shows[name]))
+        for name in reviewed:
+            out.write('\n%s (equivalent: %s)\n' % (name, equivalent[name]))
+        for name in stale:
+            out.write('\n%s is listed as equivalent but is now killed: remove it from the list\n' % name)
+    note = '%.1f%% of %d mutants killed, %d survivor(s) not reviewed, %d equivalent (report: %s)' % (
+        score, len(statuses), len(unreviewed), len(reviewed), report)
+    if score < MUTATION_THRESHOLD:
+        raise StageFailed('%s; below %.0f%%' % (note, MUTATION_THRESHOLD))
+    return note
+
+
+# ---- release tooling: one environment for changelog, docs, importer and ee ----
+
+def release_tools(session):
+    """The release tools' environment (galaxy-importer needs attrs<24, which .venv cannot have)."""
+    venv = os.path.dirname(RELEASE.bin)
+    if not os.path.exists(RELEASE.tool('python')):
+        session.run(sys.executable, '-m', 'venv', venv, external=True)
+    session.run(RELEASE.tool('python'), '-m', 'pip', 'install', '-q', '-r',
+                os.path.join(ROOT, 'tests', 'requirements-release.txt'), external=True)
+    return RELEASE
+
+
+def galaxy_version(tree_dir):
+    """The collection version from galaxy.yml (a plain ``version:`` line)."""
+    with open(os.path.join(tree_dir, 'galaxy.yml'), encoding='utf-8') as handle:
+        return re.search(r'^version:\s*["\']?([0-9][^"\'\s]*)', handle.read(), re.MULTILINE).group(1)
+
+
+def release_tree(session, dest):
+    """The tree copied to <dest>/ansible_collections/mlops/cloud with the release's CHANGELOG.md.
+
+    ``antsibull-changelog release`` turns the fragments into changelogs/changelog.yaml and writes
+    CHANGELOG.md, as a maintainer does at release time (docs/releasing.md).
+    """
+    tools = release_tools(session)
+    copy = os.path.join(dest, 'ansible_collections', 'mlops', 'cloud')
+    shutil.copytree(MAIN.tree, copy, ignore=shutil.ignore_patterns('output', '.git', '__pycache__'))
+    version = galaxy_version(copy)
+    with open(os.path.join(copy, 'changelogs', 'changelog.yaml'), encoding='utf-8') as handle:
+        released = re.search(r'^  %s:' % re.escape(version), handle.read(), re.MULTILINE)
+    args = ['generate'] if released else ['release', '--version', version]
+    with session.chdir(copy):
+        session.run(tools.tool('antsibull-changelog'), *args, env=tools.env(ANSIBLE_COLLECTIONS_PATH=dest),
+                    external=True)
+    if not os.path.isfile(os.path.join(copy, 'CHANGELOG.md')):
+        raise StageFailed('antsibull-changelog wrote no CHANGELOG.md')
+    return copy
+
+
+def build_tarball(session, dest):
+    """Build the release tree's tarball into <dest>/dist; return its path."""
+    copy = release_tree(session, os.path.join(dest, 'release'))
+    dist = os.path.join(dest, 'dist')
+    session.run(MAIN.tool('ansible-galaxy'), 'collection', 'build', '--output-path', dist, copy,
+                env=MAIN.env(ANSIBLE_COLLECTIONS_PATH=os.path.join(dest, 'collections')), external=True)
+    tarballs = [os.path.join(dist, f) for f in os.listdir(dist) if f.endswith('.tar.gz')]
+    if len(tarballs) != 1:
+        raise StageFailed('expected one tarball, found %r' % tarballs)
+    return tarballs[0]
+
+
+def install_tarball(session, tarball, dest):
+    """ansible-galaxy collection install into an empty collections path; return that path."""
+    installed = os.path.join(dest, 'collections')
+    session.run(MAIN.tool('ansible-galaxy'), 'collection', 'install', '--offline', '-p', installed, tarball,
+                env=MAIN.env(ANSIBLE_COLLECTIONS_PATH=installed), external=True)
+    return installed
+
+
+@main_stage
+def changelog(session):
+    """antsibull-changelog lint (fragments and changelog.yaml), and CHANGELOG.md for the release."""
+    tools = release_tools(session)
+    with session.chdir(MAIN.tree):
+        if session.run(tools.tool('antsibull-changelog'), 'lint', env=tools.env(), external=True, silent=True).strip():
+            raise StageFailed('antsibull-changelog lint reported problems')
+        session.run(tools.tool('antsibull-changelog'), 'lint-changelog-yaml', 'changelogs/changelog.yaml',
+                    env=tools.env(), external=True)
+    with tempfile.TemporaryDirectory(prefix='mlops-cloud-changelog-') as tmp:
+        copy = release_tree(session, tmp)
+        with open(os.path.join(copy, 'CHANGELOG.md'), encoding='utf-8') as handle:
+            if 'v%s' % galaxy_version(copy).replace('.', '\\.') not in handle.read():
+                raise StageFailed('CHANGELOG.md has no section for %s' % galaxy_version(copy))
+
+
+@main_stage
+def docs(session):
+    """antsibull-docs lint-collection-docs --plugin-docs: the documentation as docs.ansible.com renders it."""
+    tools = release_tools(session)
+    with session.chdir(MAIN.tree):
+        session.run(tools.tool('antsibull-docs'), 'lint-collection-docs', '--plugin-docs', '.',
+                    env=tools.env(ANSIBLE_COLLECTIONS_PATH=BUILD_DIR), external=True)
+
+
+def check_module_docs(session, installed):
+    """Render every installed module's documentation with ansible-doc; fail on warnings; return the modules."""
+    modules_dir = os.path.join(installed, 'ansible_collections', 'mlops', 'cloud', 'plugins', 'modules')
+    modules = sorted(os.path.splitext(f)[0] for f in os.listdir(modules_dir) if f.endswith('.py') and f[0] != '_')
+    if not modules:
+        raise StageFailed('the installed collection has no modules')
+    for module in modules:
+        fqcn = 'mlops.cloud.%s' % module
+        proc = subprocess.run([MAIN.tool('ansible-doc'), '-t', 'module', fqcn], env=dict(
+            os.environ, **MAIN.env(ANSIBLE_COLLECTIONS_PATH=installed)), capture_output=True, text=True, check=False)
+        session.log('ansible-doc %s: exit %d', fqcn, proc.returncode)
+        if proc.returncode != 0 or WARNING_RE.search(proc.stderr + proc.stdout) or module not in proc.stdout:
+            raise StageFailed('ansible-doc %s failed, warned or did not name it:\n%s%s' % (
+                fqcn, proc.stdout, proc.stderr))
+    return modules
+
+
+def start_emulator(session, state_dir):
+    """``python -m emulator start`` (the one way to start it); return its URL."""
+    return session.run(MAIN.tool('python'), '-m', 'emulator', 'start', '--state-dir', state_dir, external=True,
+                       silent=True, env=MAIN.env(PYTHONPATH=ROOT)).strip().splitlines()[-1]
+
+
+def stop_emulator(session, state_dir):
+    session.run(MAIN.tool('python'), '-m', 'emulator', 'stop', '--state-dir', state_dir, external=True,
+                env=MAIN.env(PYTHONPATH=ROOT))
+
+
+def run_demo(session, collections_path, work):
+    """docs/demo.yml against a freshly started emulator, with only ``collections_path`` to find the collection."""
+    state_dir = os.path.join(work, 'emulator')
+    url = start_emulator(session, state_dir)
+    try:
+        inventory = os.path.join(work, 'demo-inventory.yml')
+        with open(inventory, 'w', encoding='utf-8') as inv:
+            inv.write('all:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
+                      '      ansible_python_interpreter: %s\n' % MAIN.tool('python'))
+        playbook = os.path.join(work, 'demo.yml')
+        shutil.copy2(os.path.join(ROOT, 'docs', 'demo.yml'), playbook)
+        with session.chdir(work):
+            session.run(MAIN.tool('ansible-playbook'), '-i', inventory, playbook, external=True,
+                        env=MAIN.env(ANSIBLE_COLLECTIONS_PATH=collections_path, MLOPS_EMULATOR_URL=url))
+    finally:
+        stop_emulator(session, state_dir)
+
+
+@main_stage
+def build(session):
+    """Build the tarball (with CHANGELOG.md), install it into an empty path, render the docs, run the demo from there."""
+    with tempfile.TemporaryDirectory(prefix='mlops-cloud-build-') as tmp:
+        installed = install_tarball(session, build_tarball(session, tmp), tmp)
+        modules = check_module_docs(session, installed)
+        os.makedirs(os.path.join(tmp, 'demo'))
+        run_demo(session, installed, os.path.join(tmp, 'demo'))
+    session.log('build: %d module(s) documented, demo ok from the installed tarball', len(modules))
+
+
+@main_stage
+def importer(session):
+    """galaxy-importer on the built tarball, with tests/galaxy-importer.cfg (see docs/releasing.md)."""
+    release_tools(session)
+    with tempfile.TemporaryDirectory(prefix='mlops-cloud-importer-') as tmp:
+        tarball = build_tarball(session, tmp)
+        work = os.path.join(tmp, 'importer')
+        env = RELEASE.env(GALAXY_IMPORTER_CONFIG=os.path.join(ROOT, 'tests', 'galaxy-importer.cfg'),
+                          GALAXY_IMPORTER_TMP_ROOT_DIR=work,
+                          GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP=os.path.join(work, 'ansible-tmp'),
+                          ANSIBLE_COLLECTIONS_PATH=os.path.join(work, 'collections'))
+        output = run_logged(session, os.path.join(tmp, 'importer.log'),
+                            [RELEASE.tool('python'), '-m', 'galaxy_importer.main', tarball], env, cwd=tmp)
+    problems = [line for line in output.splitlines() if re.search(r'\b(ERROR|WARNING)\b', line)]
+    if problems:
+        raise StageFailed('galaxy-importer reported %d problem(s), first: %s' % (len(problems), problems[0].strip()))
+    if 'Importer processing completed successfully' not in output:
+        raise StageFailed('galaxy-importer did not report a completed import')
+
+
+@main_stage
+def ee(session):
+    """ansible-builder create on docs/execution-environment.yml, and what introspect finds in the collection."""
+    tools = release_tools(session)
+    with tempfile.TemporaryDirectory(prefix='mlops-cloud-ee-') as tmp:
+        shutil.copy2(os.path.join(ROOT, 'docs', 'execution-environment.yml'), tmp)
+        with session.chdir(tmp):
+            session.run(tools.tool('ansible-builder'), 'create', '-f', 'execution-environment.yml', '-c', 'context',
+                        '--output-filename', 'Containerfile', env=tools.env(), external=True)
+        problems = []
+        if not os.path.isfile(os.path.join(tmp, 'context', 'Containerfile')):
+            problems.append('no Containerfile in the build context')
+        if 'mlops.cloud' not in read_text(os.path.join(tmp, 'context', '_build', 'requirements.yml')):
+            problems.append('_build/requirements.yml does not name mlops.cloud')
+        # What the image build's introspection step collects from the installed collection.
+        installed = install_tarball(session, build_tarball(session, tmp), tmp)
+        output = session.run(tools.tool('ansible-builder'), 'introspect', '--sanitize', installed, env=tools.env(),
+                             external=True, silent=True)
+    session.log(output)
+    with open(os.path.join(ROOT, 'bindep.txt'), encoding='utf-8') as handle:
+        system = [line.split()[0] for line in handle if line.strip() and not line.startswith('#')]
+    problems.extend('ansible-builder introspect does not list %s' % wanted
+                    for wanted in ['requests', 'mlops.cloud'] + system if wanted not in output)
+    if problems:
+        raise StageFailed('; '.join(problems))
+
+
+@main_stage
+def molecule(session):
+    """molecule test -s default, run from the collection root (collection mode: extensions/molecule/)."""
+    state_dir = os.path.join(BUILD_DIR, 'molecule-emulator')
+    env = MAIN.env(ANSIBLE_COLLECTIONS_PATH=BUILD_DIR, MLOPS_EMULATOR_STATE_DIR=state_dir,
+                   MLOPS_EMULATOR_URL=None)  # the scenario starts (and stops) its own emulator
+    try:
+        with session.chdir(MAIN.tree):
+            session.run(MAIN.tool('molecule'), 'test', '-s', 'default', env=env, external=True)
+    finally:
+        # destroy.yml stops the emulator; this catches a molecule run that died before it.
+        if os.path.exists(os.path.join(state_dir, 'molecule_url')):
+            stop_emulator(session, state_dir)
+
+
+@main_stage
+def runner(session):
+    """The demo and the gate through ansible-runner as AWX runs a job; job events and stdout checked."""
+    work = os.path.join(BUILD_DIR, 'ansible-runner')
+    shutil.rmtree(work, ignore_errors=True)
+    with session.chdir(MAIN.tree):
+        session.run(MAIN.tool('python'), 'tests/ansible_runner/run_jobs.py', work, external=True,
+                    env=MAIN.env(ANSIBLE_COLLECTIONS_PATH=BUILD_DIR, PYTHONPATH=MAIN.tree))
+
+
+@main_stage
+def demo(session):
+    """docs/demo.yml against a freshly started emulator (not a test stage: ``scripts/dev.py demo``)."""
+    run_demo(session, BUILD_DIR, BUILD_DIR)
+
+
+@nox.session(venv_backend='none', default=False)
+def benchmark(session):
+    """benchmark/run.py (docs/benchmark.md) on a copy of the collection of its own; arguments after --."""
+    chain = Chain(VENV_BIN, MAIN.python_version, os.path.join(BUILD_DIR, 'benchmark'))
+    tree(session, chain)
+    session.run(MAIN.tool('python'), os.path.join(ROOT, 'benchmark', 'run.py'), '--collections-path',
+                chain.collections_dir, *session.posargs, external=True)
+
+
+# ---- the ansible-core x Python matrix ----
+
+def matrix_entry(core, python_version):
+    """The session of one ansible-core version: units and integration; sanity and lint on the newest too."""
+    def entry(session):
+        stages = session.posargs or MATRIX_STAGES
+        unknown = sorted(set(stages) - set(MATRIX_STAGES))
+        if unknown:
+            session.error('unknown matrix stage(s) %s; choose from %s' % (', '.join(unknown), ', '.join(MATRIX_STAGES)))
+        session.install('-r', os.path.join(ROOT, 'tests', 'matrix', 'requirements-%s.txt' % core))
+        chain = Chain(session.bin, python_version, os.path.join(BUILD_DIR, 'matrix', core))
+        tree(session, chain)
+        newest = core == MATRIX[-1][0]
+        funcs = {'units': lambda: stage_units(session, chain, '--ignore', 'tests/unit/scripts'),
+                 'integration': lambda: stage_integration(session, chain),
+                 'sanity': lambda: stage_sanity(session, chain), 'lint': lambda: stage_lint(session, chain)}
+        try:
+            for stage in stages:
+                if newest or stage in ('units', 'integration'):
+                    funcs[stage]()
+        except StageFailed as ex:
+            session.error(str(ex))
+    entry.__doc__ = 'ansible-core %s on Python %s: %s' % (
+        core, python_version, ', '.join(MATRIX_STAGES if core == MATRIX[-1][0] else MATRIX_STAGES[:2]))
+    return entry
+
+
+def interpreter(version):
+    """$MLOPS_PYTHON_X_Y, else the newest pyenv X.Y.* (pyenv's shims answer only for its active
+    versions), else X.Y for nox to find on PATH."""
+    override = os.environ.get('MLOPS_PYTHON_%s' % version.replace('.', '_'))
+    if override:
+        return override
+    pyenv_root = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
+    found = glob.glob(os.path.join(pyenv_root, 'versions', version + '.*', 'bin', 'python' + version))
+    releases = [path for path in found if re.fullmatch(r'[0-9.]+', path.split(os.sep)[-3])]
+    if releases:
+        return max(releases, key=lambda path: [int(part) for part in path.split(os.sep)[-3].split('.')])
+    return version
+
+
+def register_matrix():
+    for core, python_version in MATRIX:
+        nox.session(name='matrix-%s' % core, python=interpreter(python_version), tags=['matrix'], default=False,
+                    allow_parallel=True)(matrix_entry(core, python_version))
+
+
+register_matrix()

@@ -1,0 +1,202 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The runner (scripts/dev.py handing over to noxfile.py) cannot go green by accident.
+
+An exception in a session, a skipped session, a missing interpreter, a session that did not run,
+a pytest run that collected nothing or skipped anything, an integration run without targets: each
+is a failure. Real nox and real pytest runs in a temporary directory; nothing is faked.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.join(os.path.dirname(__file__), '..', '..', '..')
+
+
+def load(name, path):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def dev(tmp_path, monkeypatch):
+    monkeypatch.setenv('MLOPS_BUILD_DIR', str(tmp_path / 'build'))
+    return load('dev_under_test', os.path.join('scripts', 'dev.py'))
+
+
+@pytest.fixture(scope='module')
+def noxfile():
+    """noxfile.py imported once (importing it registers its sessions with nox)."""
+    return load('noxfile_under_test', 'noxfile.py')
+
+
+SESSIONS = '''
+import nox
+
+nox.options.error_on_missing_interpreters = True
+
+
+@nox.session(venv_backend='none')
+def passes(session):
+    session.log('fine')
+
+
+@nox.session(venv_backend='none')
+def raises(session):
+    raise ValueError('a runner bug')
+
+
+@nox.session(venv_backend='none')
+def skips(session):
+    session.skip('a pinned package is missing')
+
+
+@nox.session(python='3.99')
+def no_interpreter(session):
+    session.log('never')
+'''
+
+
+def run_nox(tmp_path, *args):
+    """Real nox on a noxfile with one session of each kind; return the path of its report."""
+    (tmp_path / 'noxfile.py').write_text(SESSIONS)
+    report = tmp_path / 'report.json'
+    subprocess.run([sys.executable, '-m', 'nox', '-f', str(tmp_path / 'noxfile.py'), '--envdir',
+                    str(tmp_path / 'envs'), '--report', str(report)] + list(args), check=False)
+    return str(report)
+
+
+def closing_line(output):
+    return output.strip().splitlines()[-1]
+
+
+def test_only_sessions_that_passed_count(dev, tmp_path, capsys):
+    report = run_nox(tmp_path, '-s', 'passes', 'raises', 'skips', 'no_interpreter')
+    assert dev.verdict(report, ['passes', 'raises', 'skips', 'no_interpreter']) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == '1 passed, 3 failed'
+    results = dict(line.split()[:2] for line in lines if line.split()[:1] in (['passes'], ['raises'], ['skips'],
+                                                                              ['no_interpreter']))
+    assert results == {'passes': 'success', 'raises': 'failed', 'skips': 'skipped', 'no_interpreter': 'failed'}
+
+
+def test_a_session_not_run_after_a_failure_is_a_failure(dev, tmp_path, capsys):
+    report = run_nox(tmp_path, '-s', 'raises', 'passes', '--stop-on-first-error')
+    assert dev.verdict(report, ['raises', 'passes']) is False
+    output = capsys.readouterr().out
+    assert closing_line(output) == '0 passed, 2 failed'
+    assert 'not run' in output
+
+
+def test_a_selection_without_sessions_or_report_fails(dev, tmp_path, capsys):
+    assert dev.verdict(str(tmp_path / 'no-report.json'), []) is False
+    assert dev.verdict(str(tmp_path / 'no-report.json'), ['units']) is False
+    assert closing_line(capsys.readouterr().out) == '0 passed, 1 failed'
+
+
+def test_passing_sessions_pass(dev, tmp_path, capsys):
+    assert dev.verdict(run_nox(tmp_path, '-s', 'passes'), ['passes']) is True
+    assert closing_line(capsys.readouterr().out) == '1 passed, 0 failed'
+
+
+def test_a_matrix_entry_without_its_python_fails(tmp_path):
+    env = dict(os.environ, MLOPS_BUILD_DIR=str(tmp_path / 'build'), MLOPS_PYTHON_3_11=str(tmp_path / 'no-python'))
+    proc = subprocess.run([sys.executable, '-m', 'nox', '-f', os.path.join(ROOT, 'noxfile.py'), '-s', 'matrix-2.16'],
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    assert proc.returncode != 0
+    assert 'Session matrix-2.16 failed' in proc.stdout and 'no-python not found' in proc.stdout
+
+
+def junit_of(tmp_path, source):
+    """Run pytest on one test file and return the path of its JUnit report."""
+    (tmp_path / 'test_sample.py').write_text(source)
+    junit = tmp_path / 'junit.xml'
+    subprocess.run([sys.executable, '-m', 'pytest', str(tmp_path / 'test_sample.py'), '-p', 'no:cacheprovider',
+                    '--junitxml', str(junit)], cwd=str(tmp_path), check=False, stdout=subprocess.DEVNULL)
+    return str(junit)
+
+
+@pytest.mark.parametrize('source, reason', [
+    ('', 'pytest collected no tests'),
+    ('import pytest\npytest.importorskip("a_pinned_package_that_is_missing")\n', 'pytest skipped 1 test(s) (0 passed)'),
+    ('import pytest\n\ndef test_one():\n    pass\n\ndef test_two():\n    pytest.importorskip("missing_pin")\n',
+     'pytest skipped 1 test(s) (1 passed)'),
+    ('def test_one():\n    assert False\n', 'pytest: 1 failed, 0 error(s)'),
+])
+def test_pytest_runs_with_nothing_run_or_something_skipped_fail(noxfile, tmp_path, source, reason):
+    with pytest.raises(noxfile.StageFailed) as failure:
+        noxfile.pytest_verdict(junit_of(tmp_path, source))
+    assert str(failure.value).startswith(reason)
+
+
+def test_a_pytest_run_without_a_report_fails(noxfile, tmp_path):
+    with pytest.raises(noxfile.StageFailed, match='pytest wrote no JUnit report'):
+        noxfile.pytest_verdict(str(tmp_path / 'missing.xml'))
+
+
+def test_pytest_runs_that_ran_pass_with_their_counts(noxfile, tmp_path):
+    assert noxfile.pytest_verdict(junit_of(tmp_path, 'def test_one():\n    pass\n')) == '1 passed'
+
+
+@pytest.mark.parametrize('targets, output, reason', [
+    ([], '', 'no integration targets'),
+    (['lookups'], 'WARNING: All targets skipped.\n', 'ansible-test ran no integration target'),
+])
+def test_integration_without_targets_run_fails(noxfile, targets, output, reason):
+    with pytest.raises(noxfile.StageFailed, match=reason):
+        noxfile.integration_verdict(targets, output)
+
+
+def test_integration_names_the_targets_that_ran(noxfile):
+    output = 'Running lookups integration test role\nRunning docs_playbooks integration test script\n'
+    assert noxfile.integration_verdict(['docs_playbooks', 'lookups'], output) == (
+        '2 target(s) ran: docs_playbooks, lookups')
+
+
+@pytest.fixture(scope='module')
+def run_jobs():
+    return load('run_jobs_under_test', os.path.join('tests', 'ansible_runner', 'run_jobs.py'))
+
+
+@pytest.fixture(scope='module')
+def credential_types(run_jobs):
+    with open(os.path.join(ROOT, 'docs', 'awx-credential-types.yml'), encoding='utf-8') as handle:
+        return {kind['name']: kind for kind in run_jobs.yaml.safe_load(handle)}
+
+
+def test_a_credential_injects_its_methods_variables_only(run_jobs, credential_types):
+    injected = run_jobs.inject(credential_types['mlops.cloud AK/SK'], {'access_key': 'AK1', 'secret_key': 'SK1'})
+    assert injected == {'OS_AUTH_URL': 'https://iam.eu-de.otc.t-systems.com/v3', 'OS_ACCESS_KEY': 'AK1',
+                        'OS_SECRET_KEY': 'SK1'}
+
+
+def test_a_credential_without_a_required_input_is_refused(run_jobs, credential_types):
+    with pytest.raises(run_jobs.JobCheckFailed, match='mlops.cloud password: no value for password'):
+        run_jobs.inject(credential_types['mlops.cloud password'], {'username': 'u', 'user_domain_name': 'd'})
+
+
+@pytest.mark.parametrize('leak, reason', [
+    ('"stdout": "X-Auth-Token: MIIemulatorAbCdEfGhIjKlMnOpQrStUvWx_-12"', 'an IAM token'),
+    ('"msg": "login with s3cr3t-value failed"', 'the password'),
+])
+def test_a_secret_in_a_kept_artifact_fails_the_job(run_jobs, tmp_path, leak, reason):
+    (tmp_path / 'job_events').mkdir()
+    (tmp_path / 'job_events' / '3-abc.json').write_text('{%s}' % leak)
+    with pytest.raises(run_jobs.JobCheckFailed, match='job_events/3-abc.json holds %s' % reason):
+        run_jobs.check_no_secrets(str(tmp_path), {'the password': 's3cr3t-value'})
+
+
+def test_the_command_artifact_is_not_what_awx_keeps(run_jobs, tmp_path):
+    (tmp_path / 'command').write_text('{"env": {"OS_PASSWORD": "s3cr3t-value"}}')
+    (tmp_path / 'stdout').write_text('ok=3 failed=0')
+    assert run_jobs.check_no_secrets(str(tmp_path), {'the password': 's3cr3t-value'}) == 1
