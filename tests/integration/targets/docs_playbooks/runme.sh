@@ -103,3 +103,21 @@ expect_failure "$work_dir/vars-failed.log" "$guides/declare-data-in-vars.yml" "$
 grep -q "Export task detectionFailed0001 of dataset datasetDetectionxxxx is FAILED (ModelArts.4312: OBS path does not exist)" \
     "$work_dir/vars-failed.log"
 unset OS_USERNAME OS_PASSWORD OS_USER_DOMAIN_NAME
+
+# --- gate-on-dataset-version.md: the export SUCCESSED, then the version it wrote is ready ---
+export OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain
+version_gate=("$guides/gate-on-dataset-version.yml" "${endpoints[@]}" -e dataset_name=model-inputs
+    -e export_task_id=exportToVersion0001 -e wait_sleep=1)
+ansible-playbook prepare_version_gate.yml -e dataset_name=model-inputs "$@"
+ansible-playbook "${version_gate[@]}" "$@" | tee "$work_dir/version-ok.log"
+grep -q '"msg": "Dataset version V001 (exportedVersion0001) of dataset model-inputs is ready, from export exportToVersion0001; ' \
+    "$work_dir/version-ok.log"
+ansible-playbook prepare_version_gate.yml -e dataset_name=model-inputs -e export_outcome=FAILED "$@"
+expect_failure "$work_dir/version-export-failed.log" "${version_gate[@]}" "$@"
+grep -q '"msg": "Export task exportToVersion0001 of dataset [A-Za-z0-9]* is FAILED (ModelArts.4358: Invalid export path); required: SUCCESSED"' \
+    "$work_dir/version-export-failed.log"
+ansible-playbook prepare_version_gate.yml -e dataset_name=model-inputs -e version_outcome=4 "$@"
+expect_failure "$work_dir/version-failed.log" "${version_gate[@]}" "$@"
+grep -q '"msg": "Dataset version exportedVersion0001 of dataset [A-Za-z0-9]* is ERROR (Dataset publish version failed); required: RUNNING"' \
+    "$work_dir/version-failed.log"
+unset OS_USERNAME OS_PASSWORD OS_USER_DOMAIN_NAME
