@@ -38,21 +38,21 @@ options:
   status:
     description:
       - Keep only the tasks in these states. Applied after fetching; C(total_count) is not affected.
-      - With O(wait), the tasks selected at the first fetch are waited for and returned in their final state.
+      - With C(wait) (modules only), the tasks selected at the first fetch are waited for and returned in their final state.
     type: list
     elements: str
     choices: [INIT, RUNNING, SUCCESSED, FAILED]
   require_status:
     description:
-      - Fail unless every selected task is in one of these states, checked after fetching and, with O(wait),
+      - Fail unless every selected task is in one of these states, checked after fetching and, with C(wait),
         after waiting. Usually V([SUCCESSED]).
       - >-
         The failure message is one line naming each task that is not, with its state, and for a V(FAILED) task its
         C(error_code) and C(error_msg), for an unfinished one its progress, for example
         "Export task TZMuy7OKbClkGCAc3gb of dataset WxCREuCkBSAlQr9xrde is FAILED (ModelArts.4358: Invalid export
         path); required: SUCCESSED". The result still holds every return value.
-      - With O(wait), waiting ends as soon as a selected task has finished in a state not listed here, since the
-        requirement can then no longer be met. Without O(wait), it checks the tasks as they are now (an audit).
+      - With C(wait), waiting ends as soon as a selected task has finished in a state not listed here, since the
+        requirement can then no longer be met. Without C(wait) (and always in a lookup), it checks the tasks as they are now (an audit).
       - The selected tasks are those O(task_id) or O(status) choose. When none is selected (no task in the states
         O(status) names, or a dataset without exports), the requirement holds and nothing fails;
         "every running export finished well" is true when none was running. To require at least one task,
