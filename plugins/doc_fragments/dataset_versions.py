@@ -60,21 +60,21 @@ options:
         A state is named by its name or by the API's number, as text: V(CREATING) or V('0'), V(RUNNING) or V('1')
         (the API's word for a version that is ready to use), V(DELETING) or V('2'), V(DELETED) or V('3'),
         V(ERROR) or V('4'). An unquoted number in YAML works too. C(status_counts) and messages use the names.
-      - With O(wait), the versions selected at the first fetch are waited for and returned in their final state.
+      - With C(wait) (modules only), the versions selected at the first fetch are waited for and returned in their final state.
     type: list
     elements: str
     choices: [CREATING, RUNNING, DELETING, DELETED, ERROR, '0', '1', '2', '3', '4']
   require_status:
     description:
-      - Fail unless every selected version is in one of these states, checked after fetching and, with O(wait),
+      - Fail unless every selected version is in one of these states, checked after fetching and, with C(wait),
         after waiting. Usually V([RUNNING]), the version is ready. States are named as for O(status).
       - >-
         The failure message is one line naming each version that is not, with its state, and for a V(ERROR) or
         V(DELETED) version the API's C(message) (the error of its release), for example
         "Dataset version eSOKEQaXhKzxN00WKoV of dataset WxCREuCkBSAlQr9xrde is ERROR (Dataset publish version
         failed); required: RUNNING". The result still holds every return value.
-      - With O(wait), waiting ends as soon as a selected version has finished in a state not listed here, since the
-        requirement can then no longer be met. Without O(wait), it checks the versions as they are now (an audit).
+      - With C(wait), waiting ends as soon as a selected version has finished in a state not listed here, since the
+        requirement can then no longer be met. Without C(wait) (and always in a lookup), it checks the versions as they are now (an audit).
       - The selected versions are those O(version_id), O(status) and the server-side filters choose. When none is
         selected, the requirement holds and nothing fails. To require at least one version, check C(versions)
         in the play.

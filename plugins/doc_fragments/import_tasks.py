@@ -34,13 +34,13 @@ options:
     description:
       - Keep only the tasks in these states (the API's names). Applied after fetching; C(total_count) is not affected.
       - V(NOT_EXIST) is the API's state of a task it cannot find any more.
-      - With O(wait), the tasks selected at the first fetch are waited for and returned in their final state.
+      - With C(wait) (modules only), the tasks selected at the first fetch are waited for and returned in their final state.
     type: list
     elements: str
     choices: [QUEUING, STARTING, RUNNING, COMPLETED, FAILED, NOT_EXIST]
   require_status:
     description:
-      - Fail unless every selected task is in one of these states, checked after fetching and, with O(wait),
+      - Fail unless every selected task is in one of these states, checked after fetching and, with C(wait),
         after waiting. Usually V([COMPLETED]).
       - >-
         The failure message is one line naming each task that is not, with its state, and for a V(FAILED) or
@@ -48,8 +48,8 @@ options:
         of dataset WxCREuCkBSAlQr9xrde is FAILED (ModelArts.4340: Import path does not contain valid file); required:
         COMPLETED". The result still holds every
         return value.
-      - With O(wait), waiting ends as soon as a selected task has finished in a state not listed here, since the
-        requirement can then no longer be met. Without O(wait), it checks the tasks as they are now (an audit).
+      - With C(wait), waiting ends as soon as a selected task has finished in a state not listed here, since the
+        requirement can then no longer be met. Without C(wait) (and always in a lookup), it checks the tasks as they are now (an audit).
       - The selected tasks are those O(task_id) or O(status) choose. When none is selected, the requirement holds
         and nothing fails. To require at least one task, check C(import_tasks) in the play.
     type: list
