@@ -503,6 +503,7 @@ def importer(session):
     with tempfile.TemporaryDirectory(prefix='mlops-cloud-importer-') as tmp:
         tarball = build_tarball(session, tmp)
         work = os.path.join(tmp, 'importer')
+        os.makedirs(work)
         env = RELEASE.env(GALAXY_IMPORTER_CONFIG=os.path.join(ROOT, 'tests', 'galaxy-importer.cfg'),
                           GALAXY_IMPORTER_TMP_ROOT_DIR=work,
                           GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP=os.path.join(work, 'ansible-tmp'),
