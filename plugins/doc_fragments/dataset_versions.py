@@ -13,18 +13,6 @@ class ModuleDocFragment(object):
     # modelarts_dataset_versions. Paging is documented here: versions take pages of up to 1000, not 100.
     DOCUMENTATION = r'''
 options:
-  dataset_id:
-    description:
-      - ID of the dataset whose versions to return.
-      - Give O(dataset_id) or O(dataset_name).
-    type: str
-  dataset_name:
-    description:
-      - Name of the dataset whose versions to return, instead of O(dataset_id).
-      - Resolved to an ID through the dataset list API (a fuzzy search, then an exact match on the name)
-        before the versions are listed. The run fails when no dataset has this name, or when several do
-        (naming their IDs, so that one can be given as O(dataset_id)).
-    type: str
   version_id:
     description:
       - Return just this version (its details), as a one-element list.

@@ -12,18 +12,6 @@ class ModuleDocFragment(object):
     # The options that select export tasks, shared by the module modelarts_dataset_export_tasks_info and the lookup modelarts_dataset_export_tasks.
     DOCUMENTATION = r'''
 options:
-  dataset_id:
-    description:
-      - ID of the dataset whose export tasks to return.
-      - Give O(dataset_id) or O(dataset_name).
-    type: str
-  dataset_name:
-    description:
-      - Name of the dataset whose export tasks to return, instead of O(dataset_id).
-      - Resolved to an ID through the dataset list API (a fuzzy search, then an exact match on the name)
-        before the tasks are listed. The run fails when no dataset has this name, or when several do
-        (naming their IDs, so that one can be given as O(dataset_id)).
-    type: str
   task_id:
     description:
       - Return just this export task, as a one-element list.

@@ -13,18 +13,6 @@ class ModuleDocFragment(object):
     # modelarts_dataset_import_tasks.
     DOCUMENTATION = r'''
 options:
-  dataset_id:
-    description:
-      - ID of the dataset whose import tasks to return.
-      - Give O(dataset_id) or O(dataset_name).
-    type: str
-  dataset_name:
-    description:
-      - Name of the dataset whose import tasks to return, instead of O(dataset_id).
-      - Resolved to an ID through the dataset list API (a fuzzy search, then an exact match on the name)
-        before the tasks are listed. The run fails when no dataset has this name, or when several do
-        (naming their IDs, so that one can be given as O(dataset_id)).
-    type: str
   task_id:
     description:
       - Return just this import task, as a one-element list.

@@ -20,22 +20,11 @@ description:
     O(mlops.cloud.modelarts_dataset_export_tasks_info#module:wait).
   - With O(require_status) it is a gate in a template or an C(assert); the lookup fails with the same one-line
     message as the module.
-  - Connection options may also be set once as variables named C(mlops_cloud_<option>), for example
-    C(mlops_cloud_password) from a vault; a keyword argument wins over the variable, and both over the environment.
-notes:
-  - Lookups run on the controller, in the Python that runs C(ansible-playbook), which needs C(requests).
-  - Lookups ignore check mode, and are evaluated lazily, each time the variable that holds one is used;
-    pin the result with M(ansible.builtin.set_fact) to ask the cloud once.
-  - A lookup has no C(no_log); this one masks every secret in its errors and warnings itself.
 author:
   - mlops.cloud maintainers (@mlops-cloud)
-options:
-  _terms:
-    description:
-      - The dataset ID, instead of O(dataset_id). At most one term.
-    type: str
-    required: false
 extends_documentation_fragment:
+  - mlops.cloud.lookup
+  - mlops.cloud.dataset_parent
   - mlops.cloud.export_tasks
   - mlops.cloud.paging
   - mlops.cloud.connection

@@ -16,22 +16,10 @@ description:
     the list that M(mlops.cloud.modelarts_dataset_info) returns as C(datasets), the API's dicts verbatim.
   - Takes the module's options, checked the same way before any request, as keyword arguments; a single term
     may give O(dataset_id).
-  - Connection options may also be set once as variables named C(mlops_cloud_<option>); a keyword argument wins
-    over the variable, and both over the environment.
-notes:
-  - Lookups run on the controller, in the Python that runs C(ansible-playbook), which needs C(requests).
-  - Lookups ignore check mode, and are evaluated lazily, each time the variable that holds one is used;
-    pin the result with M(ansible.builtin.set_fact) to ask the cloud once.
-  - A lookup has no C(no_log); this one masks every secret in its errors and warnings itself.
 author:
   - mlops.cloud maintainers (@mlops-cloud)
-options:
-  _terms:
-    description:
-      - The dataset ID, instead of O(dataset_id). At most one term.
-    type: str
-    required: false
 extends_documentation_fragment:
+  - mlops.cloud.lookup
   - mlops.cloud.datasets
   - mlops.cloud.paging
   - mlops.cloud.connection

@@ -25,6 +25,7 @@ description:
 author:
   - mlops.cloud maintainers (@mlops-cloud)
 extends_documentation_fragment:
+  - mlops.cloud.dataset_parent
   - mlops.cloud.export_tasks
   - mlops.cloud.connection
   - mlops.cloud.paging

@@ -28,6 +28,7 @@ notes:
 author:
   - mlops.cloud maintainers (@mlops-cloud)
 extends_documentation_fragment:
+  - mlops.cloud.dataset_parent
   - mlops.cloud.import_tasks
   - mlops.cloud.connection
   - mlops.cloud.paging

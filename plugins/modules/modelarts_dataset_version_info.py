@@ -30,6 +30,7 @@ description:
 author:
   - mlops.cloud maintainers (@mlops-cloud)
 extends_documentation_fragment:
+  - mlops.cloud.dataset_parent
   - mlops.cloud.dataset_versions
   - mlops.cloud.connection
   - mlops.cloud.wait
