@@ -15,15 +15,16 @@ every export task of every dataset:
 * ``module``: one ``modelarts_dataset_info`` with ``include: [export_tasks]``;
 * ``lookup``: ``query('mlops.cloud.modelarts_datasets', include=['export_tasks'], ...)`` in a set_fact.
 
-Each timed playbook asserts it got P*T tasks; an untimed run of each one-call contender also checks
-that the task IDs of each dataset are distinct (the old loop is the baseline). Wall time of ``ansible-playbook`` (median of
-``--runs``; the loop runs once from ``--slow-loop`` datasets on) and the requests the emulator
-counted (``GET /_emulator/stats``) are reported beside the expected ceil(P/100) dataset pages plus
-P*ceil(T/100) export-task pages. The datasets live in the seed's second project (eu-nl), which has
-none of its own, so P is exactly the project's size; AK/SK with project_id means no IAM request.
+Each timed playbook asserts it got P*T tasks; an untimed run of each one-call contender also
+checks that the task IDs of each dataset are distinct (the old loop is the baseline). Wall time of
+``ansible-playbook`` (median of ``--runs``; the loop runs once from ``--slow-loop`` datasets on)
+and the requests the emulator counted (``GET /_emulator/stats``) are reported beside the expected
+ceil(P/100) dataset pages plus P*ceil(T/100) export-task pages. The datasets live in the seed's
+second project (eu-nl), which has none of its own, so P is exactly the project's size; AK/SK with
+project_id means no IAM request.
 
 Without ``--collections-path`` the collection is the checkout's HEAD (``git archive``) in a
-temporary tree. Only the standard library is used; Ansible comes from the Python running this.
+temporary tree. Only the standard library and ``run.Emulator`` are used; Ansible comes from the Python running this.
 Progress goes to stderr, the Markdown report to stdout (and ``--output``). See docs/benchmark-audit.md.
 """
 
@@ -38,7 +39,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from run import Emulator, progress  # the benchmark's emulator process and admin API, its progress lines
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -56,46 +58,21 @@ CONTENDERS = ('loop', 'module', 'lookup')
 COUNT_TASKS = "map(attribute='export_tasks') | map('length') | sum"
 
 
-def progress(msg):
-    sys.stderr.write('--> %s\n' % msg)
-    sys.stderr.flush()
-
-
 def expected_requests(datasets, tasks):
     return math.ceil(datasets / PAGE_SIZE) + datasets * max(1, math.ceil(tasks / PAGE_SIZE))
 
 
-class Emulator:
-    def __init__(self, state_dir):
-        self.state_dir = state_dir
-        self.url = None
-
-    def command(self, action):
-        env = dict(os.environ, PYTHONPATH=ROOT)
-        proc = subprocess.run([sys.executable, '-m', 'emulator', action, '--state-dir', self.state_dir],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, universal_newlines=True, check=True)
-        return proc.stdout.strip().splitlines()
-
-    def start(self):
-        self.url = self.command('start')[-1]
-
-    def admin(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode('utf-8')
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={'Content-Type': 'application/json'})
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return json.loads(answer.read().decode('utf-8'))
-
-    def project(self, datasets, tasks, latency_ms):
-        """A fresh emulator state whose eu-nl project holds ``datasets`` datasets of ``tasks`` tasks each."""
-        self.admin('POST', '/_emulator/reset')  # also latency 0 while the datasets are added
-        for index in range(datasets):
-            self.admin('POST', '/_emulator/datasets', {'dataset_name': 'audit-%04d' % index,
+def fill_project(emulator, datasets, tasks, latency_ms):
+    """A fresh emulator state whose eu-nl project holds ``datasets`` datasets of ``tasks`` tasks each."""
+    emulator.admin('POST', '/_emulator/reset')  # also latency 0 while the datasets are added
+    for index in range(datasets):
+        emulator.admin('POST', '/_emulator/datasets', {'dataset_name': 'audit-%04d' % index,
                                                        'project_id': PROJECT_ID, 'task_count': tasks})
-        self.admin('POST', '/_emulator/config', {'latency_ms': latency_ms})
+    emulator.admin('POST', '/_emulator/config', {'latency_ms': latency_ms})
 
-    def requests(self):
-        return self.admin('GET', '/_emulator/stats')['total']
+
+def requests_so_far(emulator):
+    return sum(emulator.counts().values())
 
 
 def connection(url):
@@ -137,7 +114,7 @@ class Benchmark:
     def __init__(self, args, work_dir):
         self.args = args
         self.work_dir = work_dir
-        self.emulator = Emulator(os.path.join(work_dir, 'emulator'))
+        self.emulator = Emulator(os.path.join(work_dir, 'emulator'), args.latency_ms)
         self.collections_path = args.collections_path or self.archive_head()
         self.rows = []
 
@@ -161,7 +138,7 @@ class Benchmark:
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.abspath(self.collections_path),
                    ANSIBLE_HOME=os.path.join(self.work_dir, 'ansible-home'), ANSIBLE_NOCOLOR='1',
                    XDG_CACHE_HOME=os.path.join(self.work_dir, 'cache'))
-        before = self.emulator.requests()
+        before = requests_so_far(self.emulator)
         start = time.monotonic()
         proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
                                '-e', 'ansible_python_interpreter=' + sys.executable, path],
@@ -169,10 +146,10 @@ class Benchmark:
         seconds = time.monotonic() - start
         if proc.returncode != 0:
             raise RuntimeError('%s failed (rc %d):\n%s' % (path, proc.returncode, proc.stdout[-3000:]))
-        return seconds, self.emulator.requests() - before
+        return seconds, requests_so_far(self.emulator) - before
 
     def measure(self, datasets, tasks):
-        self.emulator.project(datasets, tasks, self.args.latency_ms)
+        fill_project(self.emulator, datasets, tasks, self.args.latency_ms)
         times = {}
         for contender in CONTENDERS:
             path = self.playbook('%s-%dx%d' % (contender, datasets, tasks),
@@ -216,12 +193,11 @@ class Benchmark:
         load_before = '%.2f' % os.getloadavg()[0]
         self.emulator.start()
         try:
-            progress('emulator at %s; warm-up run' % self.emulator.url)
             self.run(self.playbook('warm-up', [{'ansible.builtin.ping': {}}]))
             for datasets, tasks in self.args.cases:
                 self.measure(datasets, tasks)
         finally:
-            self.emulator.command('stop')
+            self.emulator.stop()
         report = self.report(time.monotonic() - start, (load_before, '%.2f' % os.getloadavg()[0]))
         sys.stdout.write(report)
         if self.args.output:
