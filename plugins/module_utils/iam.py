@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import calendar
 import time
+from typing import Optional
 
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     ConfigurationError,
@@ -20,7 +21,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import Cac
 FALLBACK_TOKEN_LIFETIME = 12 * 3600
 
 
-def _parse_expiry(value):
+def _parse_expiry(value) -> Optional[float]:
     """Epoch seconds from IAM's ``2026-11-29T10:00:00.000000Z``."""
     if not isinstance(value, str):
         return None
@@ -59,7 +60,7 @@ def request_password_token(client, iam_endpoint, username, password, domain_name
     return CachedToken(value, expires_at, project.get('id') or project_id)
 
 
-def lookup_project_id(client, iam_endpoint, project_name):
+def lookup_project_id(client, iam_endpoint: str, project_name: str) -> str:
     """GET /projects?name=; the id of the one project with that name."""
     body = client.get(iam_endpoint, '/projects', query={'name': project_name},
                       action='IAM project lookup for %s' % project_name)

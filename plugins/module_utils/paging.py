@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     IncompleteResultError,
@@ -28,7 +29,7 @@ MAX_EXTRA_PAGES = 10
 class Page:
     """One page of a list answer: its items and the server's total."""
 
-    def __init__(self, items, total):
+    def __init__(self, items: List[Dict], total: int) -> None:
         self.items = items
         self.total = total
 
@@ -45,7 +46,7 @@ class ListShape:
         # A state the rest of the code can compare and count: strings unless the API says otherwise.
         self.state_valid = state_valid or (lambda value: isinstance(value, str))
 
-    def parse(self, body, limit=None):
+    def parse(self, body, limit: Optional[int] = None) -> 'Page':
         """The page in ``body``; refused when it holds more than the ``limit`` asked for."""
         if not isinstance(body, dict):
             raise ResponseFormatError('The %s answer is not a JSON object' % self.what)
@@ -67,15 +68,15 @@ class ListShape:
         return Page(items, total)
 
 
-def pages_needed(total, limit):
+def pages_needed(total: int, limit: int) -> int:
     return max(1, -(-total // limit))
 
 
-def fetch_page(fetch, shape, offset, limit):
+def fetch_page(fetch: Callable[[int, int], object], shape: ListShape, offset: int, limit: int) -> Page:
     return shape.parse(fetch(offset, limit), limit)
 
 
-def _check_page_count(shape, total, limit):
+def _check_page_count(shape: ListShape, total: int, limit: int) -> int:
     count = pages_needed(total, limit)
     if count > MAX_PAGES:
         raise IncompleteResultError(
@@ -85,7 +86,8 @@ def _check_page_count(shape, total, limit):
     return count
 
 
-def fetch_all_pages(fetch, shape, limit, workers, cancel=None):
+def fetch_all_pages(fetch: Callable[[int, int], object], shape: ListShape, limit: int, workers: int,
+                    cancel=None) -> Tuple[List[Dict], int]:
     """Every item of the list, once each, in the API's order; returns (items, total).
 
     ``fetch(offset, limit)`` returns one decoded page. The first page gives the
@@ -130,14 +132,14 @@ def fetch_all_pages(fetch, shape, limit, workers, cancel=None):
     return items, pages[-1].total
 
 
-def _is_record_offset_server(pages, limit, id_key):
+def _is_record_offset_server(pages: List[Page], limit: int, id_key: str) -> bool:
     """Page 1 starting with page 0's second item, at an unchanged total, means record offsets."""
     if limit < 2 or len(pages) < 2 or not pages[1].items or len(pages[0].items) < 2:
         return False
     return pages[1].total == pages[0].total and pages[1].items[0][id_key] == pages[0].items[1][id_key]
 
 
-def _fetch_in_order(fetch, shape, limit, step, max_pages):
+def _fetch_in_order(fetch, shape: ListShape, limit: int, step: int, max_pages: int) -> List[Page]:
     """Pages 1, 2, ... one after another, while the last is full and the total says more exist.
 
     A total that keeps growing would keep this going: after ``max_pages`` pages it is refused.
@@ -157,13 +159,14 @@ def _fetch_in_order(fetch, shape, limit, step, max_pages):
         number += 1
 
 
-def _fetch_concurrently(fetch, shape, offsets, limit, workers, cancel=None):
+def _fetch_concurrently(fetch, shape: ListShape, offsets: Iterable[int], limit: int, workers: int,
+                        cancel=None) -> List[Page]:
     """The pages at ``offsets``, in order, at most ``workers`` requests in flight."""
     return run_bounded([lambda offset=offset: fetch_page(fetch, shape, offset, limit) for offset in offsets],
                        workers, cancel)
 
 
-def run_bounded(jobs, workers, cancel=None):
+def run_bounded(jobs: Iterable[Callable[[], object]], workers: int, cancel=None) -> List:
     """The results of ``jobs`` (callables), in order, at most ``workers`` running at once.
 
     Jobs are submitted as earlier ones finish, so memory holds what was done and
@@ -200,11 +203,11 @@ def run_bounded(jobs, workers, cancel=None):
         executor.shutdown(wait=False)
 
 
-def _take(iterator, count):
+def _take(iterator, count: int) -> List:
     return [item for _number, item in zip(range(count), iterator)]
 
 
-def _unique_in_order(pages, id_key):
+def _unique_in_order(pages: Sequence[Page], id_key: str) -> List[Dict]:
     seen = set()
     items = []
     for page in pages:

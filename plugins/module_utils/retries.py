@@ -14,6 +14,7 @@ __metaclass__ = type
 import email.utils
 import random
 import time
+from typing import Optional
 
 # Throttling and gateway/server trouble are transient; any other status is an answer.
 RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])
@@ -21,7 +22,7 @@ RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])
 MAX_BACKOFF_SECONDS = 20.0
 
 
-def parse_retry_after(value, now=None):
+def parse_retry_after(value, now: Optional[float] = None) -> Optional[float]:
     """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP date), or None."""
     if value is None:
         return None
@@ -50,7 +51,7 @@ class RetryPolicy:
         self._clock = clock
         self._jitter = jitter
 
-    def delay_before(self, retry_number, retry_after=None):
+    def delay_before(self, retry_number: int, retry_after: Optional[float] = None) -> Optional[float]:
         """Seconds to sleep before retry ``retry_number`` (1-based), or None to give up."""
         if retry_number > self.max_retries:
             return None

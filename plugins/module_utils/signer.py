@@ -23,28 +23,28 @@ DATE_FORMAT = '%Y%m%dT%H%M%SZ'
 SECURITY_TOKEN_HEADER = 'X-Security-Token'
 
 
-def _encode(value):
+def _encode(value: str) -> str:
     return quote(value, safe='~')
 
 
-def _sha256_hex(data):
+def _sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def canonical_uri(path):
+def canonical_uri(path: str) -> str:
     """Each segment percent-encoded (only ``~`` kept), always ending in ``/``."""
     encoded = '/'.join(_encode(segment) for segment in unquote(path or '/').split('/'))
     return encoded if encoded.endswith('/') else encoded + '/'
 
 
-def canonical_query(query_pairs):
+def canonical_query(query_pairs) -> str:
     """Pairs sorted by key then value, keys and values percent-encoded."""
     return '&'.join(
         '%s=%s' % (_encode(key), _encode(value)) for key, value in sorted(query_pairs)
     )
 
 
-def encode_query(query_pairs):
+def encode_query(query_pairs) -> str:
     """The query string to send: the same encoding as the one signed."""
     return canonical_query(query_pairs)
 

@@ -26,6 +26,7 @@ import os
 import stat
 import tempfile
 import time
+from typing import Callable, Dict, Optional
 
 # Refresh a cached token this long before IAM says it expires, so that a
 # token never expires in the middle of a (possibly long, waiting) run.
@@ -37,18 +38,18 @@ PASSWORD_HASH_ITERATIONS = 15000
 SALT_BYTES = 16
 
 
-def _password_hash(password, salt, iterations):
+def _password_hash(password: str, salt: bytes, iterations: int) -> bytes:
     return hashlib.pbkdf2_hmac('sha256', password.encode('utf-8'), salt, iterations)
 
 
-def _secret_check(password):
+def _secret_check(password: str) -> Dict:
     """What an entry stores about its password: salt, rounds and hash, never the password."""
     salt = os.urandom(SALT_BYTES)
     return {'salt': base64.b64encode(salt).decode('ascii'), 'iterations': PASSWORD_HASH_ITERATIONS,
             'hash': base64.b64encode(_password_hash(password, salt, PASSWORD_HASH_ITERATIONS)).decode('ascii')}
 
 
-def _matches(check, password):
+def _matches(check, password: str) -> bool:
     """True when ``check`` (from a cache file) was made from ``password``; False for any malformed check."""
     try:
         salt = base64.b64decode(check['salt'], validate=True)
@@ -61,26 +62,26 @@ def _matches(check, password):
     return hmac.compare_digest(_password_hash(password, salt, iterations), expected)
 
 
-def default_cache_dir(environ=None):
+def default_cache_dir(environ: Optional[Dict[str, str]] = None) -> str:
     environ = os.environ if environ is None else environ
     base = environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
     return os.path.join(base, 'mlops.cloud', 'tokens')
 
 
-def cache_key(iam_endpoint, domain_name, username, project):
+def cache_key(iam_endpoint: str, domain_name: Optional[str], username: Optional[str], project: Optional[str]) -> str:
     """A file name that identifies the identity without revealing it."""
     material = '\n'.join([iam_endpoint.rstrip('/'), domain_name or '', username or '', project or ''])
     return hashlib.sha256(material.encode('utf-8')).hexdigest()
 
 
 class CachedToken:
-    def __init__(self, value, expires_at, project_id):
+    def __init__(self, value: str, expires_at: float, project_id: Optional[str]) -> None:
         self.value = value
         self.expires_at = expires_at
         self.project_id = project_id
 
 
-def _token_from(data):
+def _token_from(data) -> Optional['CachedToken']:
     """The token an entry holds, or None unless every field has the type IAM gave it."""
     if not isinstance(data, dict):
         return None
@@ -97,7 +98,7 @@ def _token_from(data):
 class TokenCache:
     """Load, store and drop tokens by key. ``warn`` receives a reason to tell the user."""
 
-    def __init__(self, directory, warn=None, clock=time.time):
+    def __init__(self, directory: str, warn: Optional[Callable[[str], None]] = None, clock=time.time) -> None:
         self.directory = directory
         self._warn = warn or (lambda message: None)
         self._clock = clock
@@ -128,7 +129,7 @@ class TokenCache:
             self._usable = True
         return self._usable
 
-    def load(self, key, password):
+    def load(self, key: str, password: str) -> Optional[CachedToken]:
         """The fresh token stored under ``key`` for this ``password``, or None."""
         if not self._check_directory(create=False):
             return None
@@ -155,7 +156,7 @@ class TokenCache:
             return None
         return token
 
-    def store(self, key, token, password):
+    def store(self, key: str, token: CachedToken, password: str) -> None:
         if not self._check_directory(create=True):
             return
         payload = json.dumps({'token': token.value, 'expires_at': token.expires_at,
@@ -172,7 +173,7 @@ class TokenCache:
             # A cache that cannot be written costs an IAM call next time, nothing more.
             return
 
-    def drop(self, key):
+    def drop(self, key: str) -> None:
         try:
             os.remove(self._path(key))
         except OSError:

@@ -8,9 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
+from typing import Callable, Dict, Optional, Tuple
 
 
-def wait_argument_spec():
+def wait_argument_spec() -> Dict[str, Dict]:
     """Options of doc fragment mlops.cloud.wait."""
     return dict(
         wait=dict(type='bool', default=False),
@@ -24,7 +25,7 @@ MAX_WAIT_TIMEOUT = 86400
 MAX_WAIT_SLEEP = 3600
 
 
-def validate_wait_options(params):
+def validate_wait_options(params: Dict) -> Optional[str]:
     """A message naming the bad option and its range, or None."""
     if not 1 <= params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
         return 'wait_timeout must be between 1 and %d seconds, got %s' % (MAX_WAIT_TIMEOUT, params['wait_timeout'])
@@ -46,10 +47,10 @@ class Poller:
         self._clock = clock
         self._pause = pause
 
-    def deadline_from(self, start):
+    def deadline_from(self, start: float) -> float:
         return start + self.timeout
 
-    def wait(self, state, poll, done, start=None):
+    def wait(self, state, poll: Callable, done: Callable, start: Optional[float] = None) -> Tuple[object, bool]:
         deadline = self.deadline_from(self._clock() if start is None else start)
         while not done(state):
             remaining = deadline - self._clock()
