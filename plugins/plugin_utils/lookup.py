@@ -48,6 +48,18 @@ VARIABLE_PREFIX = 'mlops_cloud_'
 MODULE_ONLY_OPTIONS = ('wait', 'wait_timeout', 'wait_sleep')
 
 
+def _plain(value):
+    """``value`` with Ansible's string types (AnsibleUnicode, tagged or unsafe text) made plain ``str``,
+    so that the validator reports and converts them exactly as it does a module's arguments."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return dict((_plain(key), _plain(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 class ModelArtsLookup(LookupBase):
     """``RESOURCE`` makes a lookup; it returns the list the module returns under the resource's list key."""
 
@@ -90,7 +102,7 @@ class ModelArtsLookup(LookupBase):
     def _params(self, terms, variables, kwargs, redactor):
         """Options from keyword arguments, then ``mlops_cloud_*`` variables, checked like a module's."""
         spec = self._spec()
-        given = dict(kwargs)
+        given = _plain(kwargs)
         for option, definition in spec.items():
             if definition.get('no_log') and isinstance(given.get(option), str):
                 redactor.add(given[option])
@@ -100,11 +112,11 @@ class ModelArtsLookup(LookupBase):
             if self._term_option() in given:
                 raise AnsibleLookupError('Give the %s as the term or as %s=, not both' % (
                     self._term_option(), self._term_option()))
-            given[self._term_option()] = terms[0]
+            given[self._term_option()] = _plain(terms[0])
         for option in connection_argument_spec():
             name = VARIABLE_PREFIX + option
             if option not in given and variables.get(name) is not None:
-                value = self._templar.template(variables[name])
+                value = _plain(self._templar.template(variables[name]))
                 if spec[option].get('no_log') and isinstance(value, str):
                     redactor.add(value)
                 given[option] = value
