@@ -33,6 +33,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClien
 from ansible_collections.mlops.cloud.plugins.module_utils.clouds_yaml import load_profile
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import lookup_project_id
+from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import MAX_BACKOFF_SECONDS, RetryPolicy
 from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import TokenCache, default_cache_dir
 
@@ -104,14 +105,6 @@ def _env_value(option, environ):
     return None, None
 
 
-def _without_secrets(message, params):
-    for option in SECRET_OPTIONS:
-        value = params.get(option)
-        if value and value in message:
-            message = message.replace(value, '********')
-    return message
-
-
 class ConnectionSettings:
     """Resolved options: what the user set, else the ``clouds.yaml`` profile named by
     ``cloud`` (or ``OS_CLOUD``), else the environment, else defaults.
@@ -130,7 +123,12 @@ class ConnectionSettings:
             try:
                 self.profile = load_profile(cloud, environ=environ, cwd=cwd)
             except ConfigurationError as exc:
-                raise ConfigurationError(_without_secrets(str(exc), params))
+                # The profile's name may be a secret pasted in the wrong place; mask the option secrets
+                # with the one scrubber, so these settings are safe to report on their own too.
+                redactor = Redactor()
+                for option in SECRET_OPTIONS:
+                    redactor.add(params.get(option))
+                raise ConfigurationError(redactor.scrub(str(exc)))
             self._apply_profile(params)
         self.method = self._choose_method(self.values, {} if self._profile_method() else environ)
         for option in ENVIRONMENT:
@@ -370,3 +368,18 @@ class Connection:
 
     def close(self):
         self.client.close()
+
+
+def open_connection(params: Dict, redactor, warn, started: float, deadline=None, cancel=None) -> 'Connection':
+    """What a module and a lookup both do before their first request: resolve ``params`` (options, then
+    clouds.yaml, then the environment), register every secret found with ``redactor``, tell the user
+    what weakens the connection, and build the ``Connection`` (which registers the tokens it obtains)."""
+    settings = ConnectionSettings(params)
+    # Values read from the environment or clouds.yaml are secrets too; Ansible only masks option values.
+    for value in settings.secrets():
+        redactor.add(value)
+    if not settings.values['validate_certs']:
+        warn('validate_certs is false: the TLS certificate of the endpoints is not verified.')
+    for option in settings.cleartext_endpoints():
+        warn('%s uses http://: credentials and tokens cross the network unencrypted; use https://' % option)
+    return Connection(settings, warn=warn, deadline=deadline, started=started, on_secret=redactor.add, cancel=cancel)

@@ -69,9 +69,9 @@ class ApiError(ModelArtsError):
     def _format(self):
         parts = ['%s failed: HTTP %s' % (self.action, self.status)]
         # Every part comes from the server and may hold line breaks; the message stays one line.
-        parts.append('error code %s' % (_one_line(self.error_code) or 'none'))
-        parts.append('message: %s' % (_one_line(self.error_msg) or 'none'))
-        parts.append('request id %s' % (_one_line(self.request_id) or 'none'))
+        parts.append('error code %s' % (one_line(self.error_code) or 'none'))
+        parts.append('message: %s' % (one_line(self.error_msg) or 'none'))
+        parts.append('request id %s' % (one_line(self.request_id) or 'none'))
         text = ', '.join(parts)
         return '%s; %s' % (text, self.hint) if self.hint else text
 
@@ -80,7 +80,8 @@ class AuthenticationError(ApiError):
     """HTTP 401: credentials, token or signature rejected."""
 
 
-def _one_line(text):
+def one_line(text):
+    """``text`` (from a server, so possibly with line breaks) on one line; None stays None."""
     if text is None:
         return None
     return ' '.join(str(text).split())

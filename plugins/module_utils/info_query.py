@@ -153,6 +153,7 @@ class InfoQuery:
         self.connection = connection
         self.started = started
         self._remember = remember or (lambda **facts: None)
+        self._last = []  # the items as last fetched, for a wait cut short by its deadline
         states = resource.states
         self.status = states.normalize(params.get('status')) if states else None
         self.required = states.normalize(params.get('require_status')) if states else None

@@ -15,11 +15,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mlops.cloud.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
-    Connection,
-    ConnectionSettings,
-    connection_argument_spec,
-)
+from ansible_collections.mlops.cloud.plugins.module_utils.connection import connection_argument_spec, open_connection
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import InterruptedRunError, ModelArtsError
 from ansible_collections.mlops.cloud.plugins.module_utils.info_query import (
     InfoQuery,
@@ -70,17 +66,8 @@ class ModelArtsModule:
         if self._connection is None:
             for value in self._option_secrets():
                 self.redactor.add(value)
-            settings = ConnectionSettings(self.params)
-            # Values read from the environment or clouds.yaml are secrets too; Ansible only masks option values.
-            for value in settings.secrets():
-                self.redactor.add(value)
-            if not settings.values.get('validate_certs', True):
-                self.warn('validate_certs is false: the TLS certificate of the endpoints is not verified.')
-            for option in settings.cleartext_endpoints():
-                self.warn('%s uses http://: credentials and tokens cross the network unencrypted; use https://'
-                          % option)
-            self._connection = Connection(settings, warn=self.warn, deadline=deadline, started=self.started,
-                                          on_secret=self.redactor.add, cancel=self.cancel)
+            self._connection = open_connection(self.params, self.redactor, self.warn, self.started,
+                                               deadline=deadline, cancel=self.cancel)
         return self._connection
 
     def _option_secrets(self):

@@ -18,12 +18,8 @@ __metaclass__ = type
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.mlops.cloud.plugins.module_utils.client import path_segment
-from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError, one_line
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import ListShape, fetch_all_pages, fetch_page
-
-
-def _one_line(value) -> str:
-    return ' '.join(str(value).split()) if value is not None else ''
 
 
 class States:
@@ -68,7 +64,7 @@ class States:
 
     def name_of(self, item: Dict) -> str:
         value = item.get(self.key)
-        return self._name_of.get(value, 'UNKNOWN (%s)' % _one_line(value)[:40])
+        return self._name_of.get(value, 'UNKNOWN (%s)' % (one_line(value) or '')[:40])
 
     def is_terminal(self, item: Dict) -> bool:
         return self.name_of(item) in self.terminal
@@ -89,7 +85,7 @@ class States:
         """``FAILED (ModelArts.4358: Invalid export path)``, ``RUNNING (42.5%)`` or ``SUCCESSED``."""
         name = self.name_of(item)
         if name in self.failed and self.error_keys:
-            details = [_one_line(item.get(key)) for key in self.error_keys]
+            details = [one_line(item.get(key)) for key in self.error_keys]
             if not any(details):
                 return '%s (no error details)' % name
             return '%s (%s)' % (name, ': '.join(detail or 'none' for detail in details))

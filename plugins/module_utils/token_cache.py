@@ -31,7 +31,7 @@ from typing import Callable, Dict, Optional
 # Refresh a cached token this long before IAM says it expires, so that a
 # token never expires in the middle of a (possibly long, waiting) run.
 REFRESH_MARGIN_SECONDS = 3600
-# A real entry is well under 1 KiB (an IAM token is about 2 KiB of base64 at most, with room to spare).
+# A real entry is a few KiB (an IAM token is a few KiB of base64); anything far larger is not one.
 MAX_ENTRY_BYTES = 64 * 1024
 # PBKDF2-HMAC-SHA256 rounds for the password check: about 6 ms here. Stored per entry, so it can grow.
 PASSWORD_HASH_ITERATIONS = 15000

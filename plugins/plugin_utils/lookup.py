@@ -28,9 +28,8 @@ from ansible.utils.display import Display
 
 from ansible_collections.mlops.cloud.plugins.module_utils.client import HAS_REQUESTS
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
-    Connection,
-    ConnectionSettings,
     connection_argument_spec,
+    open_connection,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ModelArtsError
 from ansible_collections.mlops.cloud.plugins.module_utils.info_query import (
@@ -74,16 +73,8 @@ class ModelArtsLookup(LookupBase):
                 raise AnsibleLookupError('This lookup needs the Python library requests on the controller '
                                          '(the Python that runs ansible-playbook)')
             started = time.monotonic()
-            settings = ConnectionSettings(params)
-            for value in settings.secrets():
-                redactor.add(value)
-            for option in settings.cleartext_endpoints():
-                display.warning(redactor.scrub('%s uses http://: credentials and tokens cross the network '
-                                               'unencrypted; use https://' % option))
-            if not settings.values['validate_certs']:
-                display.warning('validate_certs is false: the TLS certificate of the endpoints is not verified.')
-            connection = Connection(settings, warn=lambda message: display.warning(redactor.scrub(message)),
-                                    started=started, on_secret=redactor.add)
+            connection = open_connection(params, redactor, lambda message: display.warning(redactor.scrub(message)),
+                                         started)
             result = InfoQuery(self.RESOURCE, params, connection, started).gather()
             return result[self.RESOURCE.list_key]
         except ModelArtsError as exc:
