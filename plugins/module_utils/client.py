@@ -128,7 +128,7 @@ class ApiClient:
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
         self.session.headers['User-Agent'] = USER_AGENT
-        # Only what _AnswerReader can decode with a bound on the output.
+        # Only what read_answer can decode with a bound on its output.
         self.session.headers['Accept-Encoding'] = 'gzip, deflate'
         # No Basic auth from ~/.netrc or a user:password@ URL: it would replace the AK/SK signature.
         self.session.auth = _no_session_auth
