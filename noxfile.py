@@ -14,6 +14,7 @@ What nox does not judge for us, a stage does: a pytest run that collected nothin
 anything, an integration run without targets, mutmut without mutants fail the session.
 """
 
+import fcntl
 import glob
 import os
 import re
@@ -50,7 +51,18 @@ nox.options.envdir = os.path.join(BUILD_DIR, 'nox')
 nox.options.reuse_venv = 'yes'  # pip brings a reused environment up to its pinned file
 nox.options.error_on_missing_interpreters = True  # a matrix entry without its Python fails, never skips
 nox.options.download_python = 'never'  # offline: Pythons come from PATH, pyenv or $MLOPS_PYTHON_X_Y
-nox.options.sessions = list(STAGES)
+
+
+def main_core():
+    """The ansible-core X.Y that .venv pins (tests/requirements.txt): the stages already test it."""
+    with open(os.path.join(ROOT, 'tests', 'requirements.txt'), encoding='utf-8') as handle:
+        return re.search(r'^ansible-core==(\d+\.\d+)\.', handle.read(), re.MULTILINE).group(1)
+
+
+# ``nox`` alone (and ``scripts/dev.py test``) runs the whole suite: the stages and every matrix entry
+# whose ansible-core is not the one the stages run on. Longest first, so that a parallel run packs well.
+nox.options.sessions = (['mutation', 'integration'] + ['matrix-%s' % core for core, _py in MATRIX if core != main_core()]
+                        + [stage for stage in STAGES if stage not in ('mutation', 'integration')])
 
 
 class StageFailed(Exception):
@@ -243,32 +255,39 @@ def stage_lint(session, chain):
                     env=chain.env(ANSIBLE_COLLECTIONS_PATH=chain.collections_dir), external=True)
 
 
-def main_stage(func):
-    """A test stage on .venv and the tree in the build directory (the interpreter nox runs on is .venv's)."""
+def stage_chain(name):
+    """.venv's tools on a collection tree of the stage's own (stages run in parallel, see scripts/dev.py)."""
+    return Chain(VENV_BIN, MAIN.python_version, os.path.join(BUILD_DIR, 'stages', name))
+
+
+def main_stage(func, chain=None, default=True):
+    """A session on .venv (the interpreter nox runs on) and a tree of its own: func(session, chain)."""
+    chain = chain or stage_chain(func.__name__)
+
     def session_func(session):
         try:
-            tree(session)
-            func(session)
+            tree(session, chain)
+            func(session, chain)
         except StageFailed as ex:
             session.error(str(ex))
     session_func.__doc__ = func.__doc__
-    nox.session(name=func.__name__, venv_backend='none')(session_func)
+    nox.session(name=func.__name__, venv_backend='none', default=default, allow_parallel=True)(session_func)
     return func
 
 
 @main_stage
-def units(session):
+def units(session, chain):
     """pytest on tests/unit, importing the collection as ansible_collections.mlops.cloud."""
-    stage_units(session, MAIN)
+    stage_units(session, chain)
 
 
 @main_stage
-def mutation(session):
+def mutation(session, chain):
     """mutmut over the core files of plugins/module_utils; fails below MUTATION_THRESHOLD per cent killed."""
     work = os.path.join(BUILD_DIR, 'mutation')
     shutil.rmtree(work, ignore_errors=True)
     # A collections directory of its own: mutmut imports the mutated copy in mutants/ by module name.
-    shutil.copytree(MAIN.tree, os.path.join(work, 'ansible_collections', 'mlops', 'cloud'),
+    shutil.copytree(chain.tree, os.path.join(work, 'ansible_collections', 'mlops', 'cloud'),
                     ignore=shutil.ignore_patterns('output', '.git', '__pycache__', '.hypothesis'))
     with open(os.path.join(work, 'setup.cfg'), 'w', encoding='utf-8') as cfg:
         cfg.write(mutmut_config(os.environ.get('MLOPS_MUTATE', '').split() or list(MUTATED_FILES)))
@@ -289,21 +308,21 @@ def mutation(session):
 
 
 @main_stage
-def sanity(session):
+def sanity(session, chain):
     """ansible-test sanity (no ignore files)."""
-    stage_sanity(session, MAIN)
+    stage_sanity(session, chain)
 
 
 @main_stage
-def integration(session):
+def integration(session, chain):
     """ansible-test integration; each target's runme.sh starts the emulator itself."""
-    stage_integration(session, MAIN)
+    stage_integration(session, chain)
 
 
 @main_stage
-def lint(session):
+def lint(session, chain):
     """ansible-lint with the production profile."""
-    stage_lint(session, MAIN)
+    stage_lint(session, chain)
 
 
 def mutmut_config(files):
@@ -358,12 +377,18 @@ def mutation_verdict(statuses, equivalent, shows, report):
 # ---- release tooling: one environment for changelog, docs, importer and ee ----
 
 def release_tools(session):
-    """The release tools' environment (galaxy-importer needs attrs<24, which .venv cannot have)."""
+    """The release tools' environment (galaxy-importer needs attrs<24, which .venv cannot have).
+
+    Four stages use it and may run at once: one creates or updates it while the others wait.
+    """
     venv = os.path.dirname(RELEASE.bin)
-    if not os.path.exists(RELEASE.tool('python')):
-        session.run(sys.executable, '-m', 'venv', venv, external=True)
-    session.run(RELEASE.tool('python'), '-m', 'pip', 'install', '-q', '-r',
-                os.path.join(ROOT, 'tests', 'requirements-release.txt'), external=True)
+    os.makedirs(os.path.dirname(venv), exist_ok=True)
+    with open(venv + '.lock', 'w', encoding='utf-8') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(RELEASE.tool('python')):
+            session.run(sys.executable, '-m', 'venv', venv, external=True)
+        session.run(RELEASE.tool('python'), '-m', 'pip', 'install', '-q', '-r',
+                    os.path.join(ROOT, 'tests', 'requirements-release.txt'), external=True)
     return RELEASE
 
 
@@ -373,7 +398,7 @@ def galaxy_version(tree_dir):
         return re.search(r'^version:\s*["\']?([0-9][^"\'\s]*)', handle.read(), re.MULTILINE).group(1)
 
 
-def release_tree(session, dest):
+def release_tree(session, chain, dest):
     """The tree copied to <dest>/ansible_collections/mlops/cloud with the release's CHANGELOG.md.
 
     ``antsibull-changelog release`` turns the fragments into changelogs/changelog.yaml and writes
@@ -381,7 +406,7 @@ def release_tree(session, dest):
     """
     tools = release_tools(session)
     copy = os.path.join(dest, 'ansible_collections', 'mlops', 'cloud')
-    shutil.copytree(MAIN.tree, copy, ignore=shutil.ignore_patterns('output', '.git', '__pycache__'))
+    shutil.copytree(chain.tree, copy, ignore=shutil.ignore_patterns('output', '.git', '__pycache__'))
     version = galaxy_version(copy)
     with open(os.path.join(copy, 'changelogs', 'changelog.yaml'), encoding='utf-8') as handle:
         released = re.search(r'^  %s:' % re.escape(version), handle.read(), re.MULTILINE)
@@ -394,9 +419,9 @@ def release_tree(session, dest):
     return copy
 
 
-def build_tarball(session, dest):
+def build_tarball(session, chain, dest):
     """Build the release tree's tarball into <dest>/dist; return its path."""
-    copy = release_tree(session, os.path.join(dest, 'release'))
+    copy = release_tree(session, chain, os.path.join(dest, 'release'))
     dist = os.path.join(dest, 'dist')
     session.run(MAIN.tool('ansible-galaxy'), 'collection', 'build', '--output-path', dist, copy,
                 env=MAIN.env(ANSIBLE_COLLECTIONS_PATH=os.path.join(dest, 'collections')), external=True)
@@ -415,28 +440,28 @@ def install_tarball(session, tarball, dest):
 
 
 @main_stage
-def changelog(session):
+def changelog(session, chain):
     """antsibull-changelog lint (fragments and changelog.yaml), and CHANGELOG.md for the release."""
     tools = release_tools(session)
-    with session.chdir(MAIN.tree):
+    with session.chdir(chain.tree):
         if session.run(tools.tool('antsibull-changelog'), 'lint', env=tools.env(), external=True, silent=True).strip():
             raise StageFailed('antsibull-changelog lint reported problems')
         session.run(tools.tool('antsibull-changelog'), 'lint-changelog-yaml', 'changelogs/changelog.yaml',
                     env=tools.env(), external=True)
     with tempfile.TemporaryDirectory(prefix='mlops-cloud-changelog-') as tmp:
-        copy = release_tree(session, tmp)
+        copy = release_tree(session, chain, tmp)
         with open(os.path.join(copy, 'CHANGELOG.md'), encoding='utf-8') as handle:
             if 'v%s' % galaxy_version(copy).replace('.', '\\.') not in handle.read():
                 raise StageFailed('CHANGELOG.md has no section for %s' % galaxy_version(copy))
 
 
 @main_stage
-def docs(session):
+def docs(session, chain):
     """antsibull-docs lint-collection-docs --plugin-docs: the documentation as docs.ansible.com renders it."""
     tools = release_tools(session)
-    with session.chdir(MAIN.tree):
+    with session.chdir(chain.tree):
         session.run(tools.tool('antsibull-docs'), 'lint-collection-docs', '--plugin-docs', '.',
-                    env=tools.env(ANSIBLE_COLLECTIONS_PATH=BUILD_DIR), external=True)
+                    env=tools.env(ANSIBLE_COLLECTIONS_PATH=chain.collections_dir), external=True)
 
 
 def check_module_docs(session, installed):
@@ -486,10 +511,10 @@ def run_demo(session, collections_path, work):
 
 
 @main_stage
-def build(session):
+def build(session, chain):
     """Build the tarball (with CHANGELOG.md), install it into an empty path, render the docs, run the demo from there."""
     with tempfile.TemporaryDirectory(prefix='mlops-cloud-build-') as tmp:
-        installed = install_tarball(session, build_tarball(session, tmp), tmp)
+        installed = install_tarball(session, build_tarball(session, chain, tmp), tmp)
         modules = check_module_docs(session, installed)
         os.makedirs(os.path.join(tmp, 'demo'))
         run_demo(session, installed, os.path.join(tmp, 'demo'))
@@ -497,11 +522,11 @@ def build(session):
 
 
 @main_stage
-def importer(session):
+def importer(session, chain):
     """galaxy-importer on the built tarball, with tests/galaxy-importer.cfg (see docs/releasing.md)."""
     release_tools(session)
     with tempfile.TemporaryDirectory(prefix='mlops-cloud-importer-') as tmp:
-        tarball = build_tarball(session, tmp)
+        tarball = build_tarball(session, chain, tmp)
         work = os.path.join(tmp, 'importer')
         os.makedirs(work)
         env = RELEASE.env(GALAXY_IMPORTER_CONFIG=os.path.join(ROOT, 'tests', 'galaxy-importer.cfg'),
@@ -518,7 +543,7 @@ def importer(session):
 
 
 @main_stage
-def ee(session):
+def ee(session, chain):
     """ansible-builder create on docs/execution-environment.yml, and what introspect finds in the collection."""
     tools = release_tools(session)
     with tempfile.TemporaryDirectory(prefix='mlops-cloud-ee-') as tmp:
@@ -532,7 +557,7 @@ def ee(session):
         if 'mlops.cloud' not in read_text(os.path.join(tmp, 'context', '_build', 'requirements.yml')):
             problems.append('_build/requirements.yml does not name mlops.cloud')
         # What the image build's introspection step collects from the installed collection.
-        installed = install_tarball(session, build_tarball(session, tmp), tmp)
+        installed = install_tarball(session, build_tarball(session, chain, tmp), tmp)
         output = session.run(tools.tool('ansible-builder'), 'introspect', '--sanitize', installed, env=tools.env(),
                              external=True, silent=True)
     session.log(output)
@@ -545,13 +570,13 @@ def ee(session):
 
 
 @main_stage
-def molecule(session):
+def molecule(session, chain):
     """molecule test -s default, run from the collection root (collection mode: extensions/molecule/)."""
     state_dir = os.path.join(BUILD_DIR, 'molecule-emulator')
-    env = MAIN.env(ANSIBLE_COLLECTIONS_PATH=BUILD_DIR, MLOPS_EMULATOR_STATE_DIR=state_dir,
+    env = MAIN.env(ANSIBLE_COLLECTIONS_PATH=chain.collections_dir, MLOPS_EMULATOR_STATE_DIR=state_dir,
                    MLOPS_EMULATOR_URL=None)  # the scenario starts (and stops) its own emulator
     try:
-        with session.chdir(MAIN.tree):
+        with session.chdir(chain.tree):
             session.run(MAIN.tool('molecule'), 'test', '-s', 'default', env=env, external=True)
     finally:
         # destroy.yml stops the emulator; this catches a molecule run that died before it.
@@ -560,19 +585,22 @@ def molecule(session):
 
 
 @main_stage
-def runner(session):
+def runner(session, chain):
     """The demo and the gate through ansible-runner as AWX runs a job; job events and stdout checked."""
     work = os.path.join(BUILD_DIR, 'ansible-runner')
     shutil.rmtree(work, ignore_errors=True)
-    with session.chdir(MAIN.tree):
+    with session.chdir(chain.tree):
         session.run(MAIN.tool('python'), 'tests/ansible_runner/run_jobs.py', work, external=True,
-                    env=MAIN.env(ANSIBLE_COLLECTIONS_PATH=BUILD_DIR, PYTHONPATH=MAIN.tree))
+                    env=MAIN.env(ANSIBLE_COLLECTIONS_PATH=chain.collections_dir, PYTHONPATH=chain.tree))
 
 
-@main_stage
-def demo(session):
+def demo(session, chain):
     """docs/demo.yml against a freshly started emulator (not a test stage: ``scripts/dev.py demo``)."""
-    run_demo(session, BUILD_DIR, BUILD_DIR)
+    run_demo(session, chain.collections_dir, chain.collections_dir)
+
+
+# The demo leaves its tree in build/ansible_collections/mlops/cloud (the README points Ansible there).
+main_stage(demo, chain=MAIN, default=False)
 
 
 @nox.session(venv_backend='none', default=False)

@@ -6,7 +6,7 @@ them, tests/requirements.txt) and hands over to nox (noxfile.py has the stages).
 Usage::
 
     python3 scripts/dev.py demo                      # docs/demo.yml against the local emulator
-    python3 scripts/dev.py test                      # every stage, stops at the first failure
+    python3 scripts/dev.py test                      # the whole suite: every stage and matrix entry
     python3 scripts/dev.py test --only units --only lint
     python3 scripts/dev.py matrix                    # every ansible-core version (docs/supported-versions.md)
     python3 scripts/dev.py matrix --core 2.16 --only units
@@ -30,6 +30,7 @@ VENV_DIR = os.path.join(ROOT, '.venv')
 VENV_PYTHON = os.path.join(VENV_DIR, 'bin', 'python')
 REQUIREMENTS = os.path.join(ROOT, 'tests', 'requirements.txt')
 BUILD_DIR = os.environ.get('MLOPS_BUILD_DIR') or os.path.join(ROOT, 'build')
+JOBS = int(os.environ.get('MLOPS_JOBS', '3'))
 
 
 def ensure_venv():
@@ -96,14 +97,17 @@ def hand_over(name, selection, extra=(), posargs=()):
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     sub = parser.add_subparsers(dest='command', required=True)
-    test = sub.add_parser('test', help='run the test stages (the default sessions of noxfile.py)')
-    test.add_argument('--only', action='append', help='run only this stage (repeatable; `.venv/bin/nox -l`)')
+    test = sub.add_parser('test', help='the whole suite: the stages, and the matrix entries of the ansible-core '
+                                       'versions the stages do not run on (the default sessions of noxfile.py)')
+    test.add_argument('--only', action='append', help='run only this session (repeatable; `.venv/bin/nox -l`)')
+    test.add_argument('--jobs', '-j', type=int, default=JOBS, help='sessions run at once (default %d, or '
+                      '$MLOPS_JOBS; most of a session is waiting for servers and subprocesses)' % JOBS)
     matrix = sub.add_parser('matrix', help='units and integration on every ansible-core version, '
                                            'sanity and lint on the newest')
     matrix.add_argument('--core', action='append', help='run only this ansible-core version (repeatable)')
     matrix.add_argument('--only', action='append', help='run only this stage: units, integration, sanity, lint')
-    matrix.add_argument('--jobs', '-j', type=int, default=int(os.environ.get('MLOPS_MATRIX_JOBS', '2')),
-                        help='versions run at once (default 2, or $MLOPS_MATRIX_JOBS)')
+    matrix.add_argument('--jobs', '-j', type=int, default=JOBS, help='versions run at once (default %d, or '
+                        '$MLOPS_JOBS)' % JOBS)
     sub.add_parser('venv', help='create or update .venv')
     sub.add_parser('demo', help='run docs/demo.yml against the emulator')
     return parser.parse_args(argv)
@@ -118,8 +122,9 @@ def main(argv=None):
     if args.command == 'demo':
         return hand_over('demo', ['-s', 'demo'])
     if args.command == 'test':
-        # Without --only, nox runs its default sessions: the stages, in noxfile.py's order.
-        return hand_over('test', ['-s'] + args.only if args.only else [], extra=['--stop-on-first-error'])
+        # Without --only, nox runs its default sessions in noxfile.py's order, args.jobs at a time.
+        return hand_over('test', ['-s'] + args.only if args.only else [],
+                         extra=['--stop-on-first-error', '--parallel', str(max(args.jobs, 1))])
     selection = ['-s'] + ['matrix-%s' % core for core in args.core] if args.core else ['-t', 'matrix']
     return hand_over('matrix', selection, extra=['--parallel', str(max(args.jobs, 1))], posargs=args.only or ())
 
