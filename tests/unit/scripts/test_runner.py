@@ -200,3 +200,15 @@ def test_the_command_artifact_is_not_what_awx_keeps(run_jobs, tmp_path):
     (tmp_path / 'command').write_text('{"env": {"OS_PASSWORD": "s3cr3t-value"}}')
     (tmp_path / 'stdout').write_text('ok=3 failed=0')
     assert run_jobs.check_no_secrets(str(tmp_path), {'the password': 's3cr3t-value'}) == 1
+
+
+def test_the_test_command_runs_every_stage_and_every_other_ansible_core(dev, noxfile):
+    """`scripts/dev.py test` (what CI runs) selects the stages, and the matrix entries of every
+    ansible-core but the one the stages run on (the one of this interpreter's environment)."""
+    from importlib.metadata import version
+
+    wanted = dev.selected_sessions([])
+    own_core = 'matrix-%s' % '.'.join(version('ansible-core').split('.')[:2])
+    every_core = ['matrix-%s' % core for core, _python in noxfile.MATRIX]
+    assert own_core in every_core
+    assert set(wanted) == set(noxfile.STAGES) | set(every_core) - {own_core}
