@@ -40,7 +40,7 @@ class PagedServer:
 
 
 @pytest.mark.parametrize('count,limit,requests', [(0, 100, 1), (1, 100, 1), (100, 100, 1), (101, 100, 2),
-                                                  (250, 100, 3), (250, 7, 36)])
+                                                  (250, 100, 3), (250, 7, 36), (3, 1, 3)])
 def test_every_item_once_in_order_with_minimal_requests(count, limit, requests):
     server = PagedServer(count)
     items, total = fetch_all_pages(server, SHAPE, limit, workers=4)
@@ -103,6 +103,41 @@ def test_record_offset_server_is_detected_and_read_completely():
     assert [item['task_id'] for item in items] == [task['task_id'] for task in server.tasks]
     assert total == 250
     assert sorted(server.offsets) == [0, 1, 2, 100, 200]
+
+
+@pytest.mark.parametrize('count,limit,offsets', [
+    (5, 2, [0, 1, 2, 2, 4]),  # the smallest page that can show the shift: 2 items
+    (150, 100, [0, 1, 100]),  # a list of two pages
+])
+def test_record_offset_server_is_detected_at_the_smallest_page_and_with_two_pages(count, limit, offsets):
+    server = PagedServer(count, record_offsets=True)
+    items, total = fetch_all_pages(server, SHAPE, limit, workers=4)
+    assert [item['task_id'] for item in items] == [task['task_id'] for task in server.tasks]
+    assert total == count
+    assert sorted(server.offsets) == offsets
+
+
+def test_record_offset_server_growing_while_read_again_is_read_in_order_with_record_offsets():
+    """Items created during the second (record offset) read: the pages are read once more, in order,
+    still with record offsets, and nothing is lost or repeated."""
+    def insert_during_second_read(server, offset):
+        if len(server.offsets) in (4, 5):
+            _insert_newest(server, 1)
+
+    server = PagedServer(250, on_fetch=insert_during_second_read, record_offsets=True)
+    original = [task['task_id'] for task in server.tasks]
+    items, total = fetch_all_pages(server, SHAPE, 100, workers=1)
+    ids = [item['task_id'] for item in items]
+    assert [i for i in ids if i in original] == original
+    assert len(ids) == len(set(ids))
+    assert total == 252
+    assert server.offsets == [0, 1, 2, 100, 200, 100, 200]
+
+
+def test_a_state_that_is_a_string_is_accepted_by_default():
+    shape = ListShape('export task list', 'export_tasks', 'total_count', 'task_id', state_key='status')
+    body = {'total_count': 2, 'export_tasks': [{'task_id': 'a', 'status': 'RUNNING'}, {'task_id': 'b'}]}
+    assert fetch_all_pages(lambda offset, limit: body, shape, 100, workers=1) == (body['export_tasks'], 2)
 
 
 def test_deletions_while_paging_are_refused():
