@@ -15,7 +15,14 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     ConfigurationError,
     ResponseFormatError,
 )
+from ansible_collections.mlops.cloud.plugins.module_utils.info_query import (
+    InfoQuery,
+    describe_unfinished,
+    info_argument_spec,
+    info_constraints,
+)
 from ansible_collections.mlops.cloud.plugins.module_utils.resources import Resource, ResourceApi, States
+from ansible_collections.mlops.cloud.tests.unit.plugins.modules.params import default_params
 
 
 def declare():
@@ -139,3 +146,73 @@ def test_a_detail_call_names_the_item_and_sends_only_detail_filters():
     client = RecordingClient(detail={'shelf_id': 's/1'})
     assert ResourceApi(parent, Connection(client), query={'lang': 'de', 'deep': True}).get('s/1') == {'shelf_id': 's/1'}
     assert client.calls[0][:3] == ('/v2/p1/shelves/s%2F1', {'deep': 'true'}, 'Get shelf s/1')
+
+
+def declare_named():
+    """A parent selected by exact name through its own filter, and a child with numbered states and progress."""
+    parent = Resource('shelf', 'shelves', '/v2/{project_id}/shelves', 'shelves', 'total', 'shelf_id',
+                      name_key='shelf_name', name_filter='search')
+    states = States('status', [('NEW', 0), ('READING', 1), ('DONE', 2)], terminal=('DONE',), failed=(),
+                    progress_key='percent')
+    child = Resource('book', 'books', '/v2/{project_id}/shelves/{parent_id}/books', 'books', 'count', 'book_id',
+                     states=states, parent=parent, short='book')
+    parent.children = (child,)
+    return parent, child
+
+
+class RoutingClient(RecordingClient):
+    """Answers the shelf list with two shelves whose names contain the one searched, and every book list
+    with one book in state 1 (``READING``)."""
+
+    def get(self, base, path, query=None, action=None):
+        self.calls.append((path, dict(query or {}), action, threading.current_thread().name))
+        if path.endswith('/shelves'):
+            shelves = [{'shelf_id': 's1', 'shelf_name': 'novels-old'}, {'shelf_id': 's2', 'shelf_name': 'novels'}]
+            return {'total': 2, 'shelves': shelves}
+        return {'count': 1, 'books': [{'book_id': 'b1', 'status': 1, 'percent': 40}]}
+
+
+def test_a_declaration_keeps_the_keys_it_declares():
+    parent, child = declare_named()
+    assert (child.list_key, child.total_key, child.id_key) == ('books', 'count', 'book_id')
+    assert (parent.name_key, parent.name_filter, child.short) == ('shelf_name', 'search', 'book')
+
+
+def test_options_of_a_named_parent_with_a_child():
+    parent, child = declare_named()
+    spec = info_argument_spec(parent)
+    assert spec['shelf_name'] == dict(type='str')
+    assert spec['include']['choices'] == ['books']
+    assert spec['require_book_status']['choices'] == ['NEW', 'READING', 'DONE', '0', '1', '2']
+    exclusive = info_constraints(parent)['mutually_exclusive']
+    assert ('shelf_name', 'search') in exclusive and ('shelf_id', 'search') in exclusive
+    assert info_argument_spec(child)['shelf_name'] == dict(type='str')
+
+
+def test_a_child_listed_under_a_parent_given_by_exact_name():
+    parent, child = declare_named()
+    client = RoutingClient()
+    params = default_params(info_argument_spec(child), shelf_name='novels', status=['1'])
+    result = InfoQuery(child, params, Connection(client), started=0.0).gather()
+    assert client.calls[0][:2] == ('/v2/p1/shelves', {'search': 'novels', 'limit': 100, 'offset': 0})
+    assert client.calls[1][0] == '/v2/p1/shelves/s2/books'
+    assert result == {'books': [{'book_id': 'b1', 'status': 1, 'percent': 40}], 'total_count': 1,
+                      'shelf_id': 's2', 'status_counts': {'NEW': 0, 'READING': 1, 'DONE': 0}}
+    assert parent.children == (child,)
+
+
+def test_numbered_states_are_valid_in_a_list_and_named_by_their_number():
+    _parent, child = declare_named()
+    states = child.states
+    items, total = ResourceApi(child, Connection(RoutingClient()), 's1').list_page(0, 10)
+    assert (items, total) == ([{'book_id': 'b1', 'status': 1, 'percent': 40}], 1)
+    assert states.is_valid(2) and not states.is_valid('READING') and not states.is_valid(True)
+    assert states.normalize(['2', 'NEW', '0']) == ['DONE', 'NEW'] and states.api_value('READING') == 1
+    assert states.describe(items[0]) == 'READING (40%)' and states.describe({'status': 2}) == 'DONE'
+    assert describe_unfinished(child, items) == 'b1 (READING, 40%)'
+
+
+def test_a_state_field_with_a_single_state():
+    states = States('power', [('ON', 'on')], terminal=('ON',), failed=())
+    assert states.choices() == ['ON'] and states.is_valid('on') and not states.is_valid(1)
+    assert states.name_of({'power': 'on'}) == 'ON' and states.is_terminal({'power': 'on'})
