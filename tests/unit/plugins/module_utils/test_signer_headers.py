@@ -8,7 +8,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import types
 
+from ansible_collections.mlops.cloud.plugins.module_utils import signer
 from ansible_collections.mlops.cloud.plugins.module_utils.signer import canonical_uri, sign_request
 
 MOMENT = datetime.datetime(2026, 11, 28, 10, 0, 0)
@@ -49,3 +51,22 @@ def test_a_text_body_is_signed_as_its_utf8_bytes():
 def test_an_empty_path_is_the_root():
     assert canonical_uri('') == canonical_uri('/') == '/'
     assert sign('https://modelarts.example')['Authorization'] == sign('https://modelarts.example/')['Authorization']
+
+
+class _ClockInIndia(datetime.datetime):
+    """The clock of a machine whose local time is UTC+05:30, stopped at 2026-03-01 23:30:15 UTC."""
+
+    INSTANT = datetime.datetime(2026, 3, 1, 23, 30, 15, tzinfo=datetime.timezone.utc)
+
+    @classmethod
+    def now(cls, tz=None):
+        if tz is None:
+            return cls.INSTANT.astimezone(datetime.timezone(datetime.timedelta(hours=5, minutes=30))).replace(tzinfo=None)
+        return cls.INSTANT.astimezone(tz)
+
+
+def test_without_a_date_the_current_time_is_signed_in_utc_whatever_the_local_time_zone(monkeypatch):
+    monkeypatch.setattr(signer, 'datetime', types.SimpleNamespace(datetime=_ClockInIndia, timezone=datetime.timezone))
+    signed = sign(now=None)
+    assert signed['X-Sdk-Date'] == '20260301T233015Z'
+    assert signed['Authorization'] == sign(now=_ClockInIndia.INSTANT)['Authorization']

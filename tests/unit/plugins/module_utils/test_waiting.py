@@ -100,6 +100,7 @@ def test_wait_options_have_their_documented_defaults():
     (-5, -5, 'wait_timeout must be between 1 and 86400 seconds, got -5'),
     (86401, 1, 'wait_timeout must be between 1 and 86400 seconds, got 86401'),
     (86400, 3601, 'wait_sleep must be between 1 and 3600 seconds, got 3601'),
+    (86400, 3600, None),
 ])
 def test_wait_options_are_validated_naming_the_option(timeout, sleep, message):
     assert validate_wait_options(dict(wait=True, wait_timeout=timeout, wait_sleep=sleep)) == message
