@@ -14,6 +14,7 @@ What nox does not judge for us, a stage does: a pytest run that collected nothin
 anything, an integration run without targets, mutmut without mutants fail the session.
 """
 
+import contextlib
 import fcntl
 import glob
 import os
@@ -146,6 +147,36 @@ def tree(session, chain=MAIN):
     return chain.tree
 
 
+@contextlib.contextmanager
+def locked(path):
+    """An exclusive lock on ``path`` for the with block: sessions run in parallel, each a process of its own."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def make_ansible_test_ssh_key(session):
+    """Make ansible-test's SSH key pair (~/.ansible/test/id_rsa) as ansible-test would, once.
+
+    ansible-test creates it on first use without a lock: two runs starting together on a fresh
+    machine both run ssh-keygen, and the second fails ("id_rsa already exists. Overwrite?").
+    """
+    key = os.path.expanduser('~/.ansible/test/id_rsa')
+    with locked(os.path.expanduser('~/.ansible/test/mlops-cloud-ssh-key.lock')):
+        if os.path.isfile(key) and os.path.isfile(key + '.pub'):
+            return
+        for stale in (key, key + '.pub'):
+            if os.path.exists(stale):
+                os.remove(stale)
+        session.run('ssh-keygen', '-m', 'PEM', '-q', '-t', 'rsa', '-N', '', '-f', key, external=True, silent=True)
+        # As ansible-test does: paramiko does not read the header newer ssh-keygen versions write.
+        with open(key, encoding='utf-8') as handle:
+            contents = re.sub(r'(BEGIN|END) PRIVATE KEY', r'\1 RSA PRIVATE KEY', handle.read())
+        with open(key, 'w', encoding='utf-8') as handle:
+            handle.write(contents)
+
+
 def install_get_pip_standin(session, chain):
     """Put scripts/get_pip_standin.py where ansible-test --venv looks for its cached get-pip script.
 
@@ -210,6 +241,7 @@ def run_pytest(session, chain, *args):
 def ansible_test(session, chain, *args):
     """ansible-test from the chain's tree in a virtual environment of its own; return its output."""
     install_get_pip_standin(session, chain)
+    make_ansible_test_ssh_key(session)
     cmd = [chain.tool('ansible-test')] + list(args) + ['--venv', '--python', chain.python_version, '--color', 'no']
     return run_logged(session, os.path.join(chain.collections_dir, 'reports', args[0] + '.log'), cmd,
                       chain.env(), cwd=chain.tree)
@@ -383,9 +415,7 @@ def release_tools(session):
     Four stages use it and may run at once: one creates or updates it while the others wait.
     """
     venv = os.path.dirname(RELEASE.bin)
-    os.makedirs(os.path.dirname(venv), exist_ok=True)
-    with open(venv + '.lock', 'w', encoding='utf-8') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with locked(venv + '.lock'):
         if not os.path.exists(RELEASE.tool('python')):
             session.run(sys.executable, '-m', 'venv', venv, external=True)
         session.run(RELEASE.tool('python'), '-m', 'pip', 'install', '-q', '-r',
