@@ -54,16 +54,19 @@ nox.options.error_on_missing_interpreters = True  # a matrix entry without its P
 nox.options.download_python = 'never'  # offline: Pythons come from PATH, pyenv or $MLOPS_PYTHON_X_Y
 
 
-def main_core():
+def pinned_core():
     """The ansible-core X.Y that .venv pins (tests/requirements.txt): the stages already test it."""
     with open(os.path.join(ROOT, 'tests', 'requirements.txt'), encoding='utf-8') as handle:
         return re.search(r'^ansible-core==(\d+\.\d+)\.', handle.read(), re.MULTILINE).group(1)
 
 
+MAIN_CORE = pinned_core()
+
+
 # ``nox`` alone (and ``scripts/dev.py test``) runs the whole suite: the stages and every matrix entry
 # whose ansible-core is not the one the stages run on. Longest first, so that a parallel run packs well.
 # (The newest ansible-core entries take longest: they also run sanity and lint, or build on Python 3.12.)
-nox.options.sessions = (['mutation'] + ['matrix-%s' % core for core, _py in reversed(MATRIX) if core != main_core()]
+nox.options.sessions = (['mutation'] + ['matrix-%s' % core for core, _py in reversed(MATRIX) if core != MAIN_CORE]
                         + ['integration'] + [stage for stage in STAGES if stage not in ('mutation', 'integration')])
 
 

@@ -121,12 +121,12 @@ def main(argv=None):
         return 0
     if args.command == 'demo':
         return hand_over('demo', ['-s', 'demo'])
+    parallel = ['--parallel', str(max(args.jobs, 1))]
     if args.command == 'test':
         # Without --only, nox runs its default sessions in noxfile.py's order, args.jobs at a time.
-        return hand_over('test', ['-s'] + args.only if args.only else [],
-                         extra=['--stop-on-first-error', '--parallel', str(max(args.jobs, 1))])
+        return hand_over('test', ['-s'] + args.only if args.only else [], extra=['--stop-on-first-error'] + parallel)
     selection = ['-s'] + ['matrix-%s' % core for core in args.core] if args.core else ['-t', 'matrix']
-    return hand_over('matrix', selection, extra=['--parallel', str(max(args.jobs, 1))], posargs=args.only or ())
+    return hand_over('matrix', selection, extra=parallel, posargs=args.only or ())
 
 
 if __name__ == '__main__':
