@@ -286,9 +286,13 @@ def stage_integration(session, chain):
 
 def stage_lint(session, chain):
     # tests/output holds ansible-test's results and virtual environments: not collection content.
+    # The integration targets use the emulator_admin action of setup_emulator (emulator.sh puts it on
+    # the same variable): ansible-lint resolves it, and checks its tasks, like any other.
+    actions = os.path.join(chain.tree, 'tests', 'integration', 'targets', 'setup_emulator', 'action_plugins')
     with session.chdir(chain.tree):
         session.run(chain.tool('ansible-lint'), '--profile', 'production', '--offline', '--exclude', 'tests/output',
-                    env=chain.env(ANSIBLE_COLLECTIONS_PATH=chain.collections_dir), external=True)
+                    env=chain.env(ANSIBLE_COLLECTIONS_PATH=chain.collections_dir, ANSIBLE_ACTION_PLUGINS=actions),
+                    external=True)
 
 
 def stage_chain(name):

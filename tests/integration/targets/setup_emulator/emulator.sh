@@ -5,7 +5,8 @@
 # Sets collection_root (with the emulator package) and work_dir (removed on exit), defines
 # emulator (the emulator CLI) and start_emulator, starts the default emulator
 # (MLOPS_EMULATOR_URL), keeps token caches of the run away from the user's own, clears every
-# OS_* / HW_* variable, and stops each emulator it started when the shell exits.
+# OS_* / HW_* variable, puts the emulator_admin action on ANSIBLE_ACTION_PLUGINS, and stops each
+# emulator it started when the shell exits.
 
 # The collection root: ansible-test exposes the collection through ANSIBLE_COLLECTIONS_PATH;
 # outside ansible-test the checkout itself is the root.
@@ -45,6 +46,9 @@ stop_emulators() {
 trap stop_emulators EXIT
 
 start_emulator emulator MLOPS_EMULATOR_URL
+# The emulator_admin action (the admin API on the controller, without a module process per call).
+ANSIBLE_ACTION_PLUGINS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/action_plugins"
+export ANSIBLE_ACTION_PLUGINS
 export XDG_CACHE_HOME="$work_dir/cache"
 # No credential may leak in from the caller's environment: each playbook chooses its own.
 for variable in $(env | cut -d= -f1 | grep -E '^(OS|HW)_' || true); do
