@@ -111,14 +111,16 @@ def serve(args):
     stop_requested = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda number, frame: stop_requested.set())
-    serving = threading.Thread(target=server.serve_forever, name="emulator-http", daemon=True)
+    # A short poll interval: shutdown() waits for serve_forever to notice it.
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="emulator-http",
+                               daemon=True)
     serving.start()
     if args.url_file:
         _write_atomically(args.url_file, server.url + "\n")
     sys.stdout.write("EMULATOR_URL=%s\n" % server.url)
     sys.stdout.flush()
     # Wait with a timeout so the main thread regularly returns to run the signal handler.
-    while not stop_requested.wait(0.2):
+    while not stop_requested.wait(0.05):
         pass
     server.shutdown()
     server.server_close()
@@ -132,7 +134,13 @@ def _pid_alive(pid):
         return False
     except PermissionError:
         return True
-    return True
+    # A server that has exited stays a zombie until its parent (init, as ``start`` does not wait
+    # for it) reaps it, which in a container can take seconds: it is not alive.
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return handle.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): kill(pid, 0) is all there is
 
 
 def _read_pid(state_dir):

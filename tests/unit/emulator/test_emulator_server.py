@@ -370,6 +370,20 @@ def test_start_and_stop_in_background(tmp_path):
                    env=_env(), timeout=30, check=True)
 
 
+def test_an_exited_server_awaiting_its_reaper_counts_as_stopped():
+    # ``stop`` waits until the server is gone; one that has exited but is not yet reaped (a zombie:
+    # its parent, init, reaps it when it gets to it) must not keep ``stop`` waiting.
+    from emulator import cli
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # it has exited; WNOWAIT leaves it unreaped
+        assert not cli._pid_alive(child.pid)
+    finally:
+        child.wait()
+    assert not cli._pid_alive(child.pid)
+
+
 # --- more faults ---
 
 def post_faults(base_url, spec):
