@@ -157,6 +157,33 @@ def test_integration_without_targets_run_fails(noxfile, targets, output, reason)
         noxfile.integration_verdict(targets, output)
 
 
+def test_integration_fails_when_a_selected_target_did_not_run(noxfile):
+    output = 'Running lookups integration test script\n'
+    with pytest.raises(noxfile.StageFailed, match='did not run: docs_playbooks$'):
+        noxfile.integration_verdict(['docs_playbooks', 'lookups'], output)
+
+
+def test_integration_targets_leave_out_hidden_ones_and_the_excluded_aliases(noxfile, tmp_path):
+    targets_dir = tmp_path / 'tests' / 'integration' / 'targets'
+    for name, aliases in [('setup_emulator', '# shared code\nhidden\n'), ('lookups', 'context/controller\n'),
+                          ('client_hardening', '# hidden in a comment is no alias\ncore_independent\n')]:
+        (targets_dir / name).mkdir(parents=True)
+        (targets_dir / name / 'aliases').write_text(aliases)
+    (targets_dir / '.shellcheckrc').write_text('disable=SC1091\n')
+    assert noxfile.integration_targets(str(tmp_path)) == ['client_hardening', 'lookups']
+    assert noxfile.integration_targets(str(tmp_path), ('core_independent',)) == ['lookups']
+
+
+def test_only_the_newest_matrix_entry_runs_the_core_independent_targets(noxfile):
+    # The stages run every target on the pinned core; the entries but the newest leave these out.
+    with open(os.path.join(ROOT, 'tests', 'integration', 'targets', 'client_hardening', 'aliases')) as handle:
+        assert noxfile.CORE_INDEPENDENT in handle.read().split()
+    newest = noxfile.MATRIX[-1][0]
+    assert noxfile.matrix_exclusions(newest) == ()
+    assert all(noxfile.matrix_exclusions(core) == (noxfile.CORE_INDEPENDENT,)
+               for core, _python in noxfile.MATRIX if core != newest)
+
+
 def test_integration_names_the_targets_that_ran(noxfile):
     output = 'Running lookups integration test role\nRunning docs_playbooks integration test script\n'
     assert noxfile.integration_verdict(['docs_playbooks', 'lookups'], output) == (
