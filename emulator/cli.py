@@ -1,6 +1,7 @@
-"""Command line: ``serve`` (foreground), ``start`` and ``stop`` (background, via a state dir)."""
+"""Command line: ``serve`` (foreground), ``start`` and ``stop`` (background, via a state dir), ``admin``."""
 
 import argparse
+import json
 import os
 import signal
 import ssl
@@ -8,6 +9,8 @@ import subprocess
 import sys
 import threading
 import time
+from urllib.error import HTTPError, URLError
+from urllib.request import Request, urlopen
 
 from emulator.api import Emulator
 from emulator.server import EmulatorServer
@@ -39,6 +42,11 @@ def build_parser():
 
     stop = commands.add_parser("stop", help="stop the emulator started with the same --state-dir")
     stop.add_argument("--state-dir", required=True)
+
+    admin = commands.add_parser("admin", help="one request to a running emulator's admin API; prints the answer")
+    admin.add_argument("--url", required=True, help="the emulator's base URL")
+    admin.add_argument("name", help="reset, faults, datasets, config or stats (GET /_emulator/NAME without BODY)")
+    admin.add_argument("body", nargs="?", help="JSON to POST to /_emulator/NAME")
     return parser
 
 
@@ -48,7 +56,31 @@ def main(argv=None):
         return serve(args)
     if args.command == "start":
         return start(args)
+    if args.command == "admin":
+        return admin(args)
     return stop(args)
+
+
+def admin(args):
+    data = None
+    if args.body is not None:
+        try:
+            data = json.dumps(json.loads(args.body)).encode("utf-8")
+        except ValueError as error:
+            sys.stderr.write("error: BODY is not JSON: %s\n" % error)
+            return 2
+    request = Request("%s/_emulator/%s" % (args.url.rstrip("/"), args.name), data=data,
+                      headers={"Content-Type": "application/json"}, method="GET" if data is None else "POST")
+    try:
+        with urlopen(request, timeout=30) as answer:
+            sys.stdout.write(answer.read().decode("utf-8") + "\n")
+    except HTTPError as error:
+        sys.stderr.write("error: HTTP %d: %s\n" % (error.code, error.read().decode("utf-8", "replace")))
+        return 1
+    except (URLError, OSError) as error:
+        sys.stderr.write("error: %s\n" % error)
+        return 1
+    return 0
 
 
 def _write_atomically(path, text):

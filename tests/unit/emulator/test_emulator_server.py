@@ -2,7 +2,9 @@
 
 import datetime
 import email.utils
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -368,6 +370,29 @@ def test_start_and_stop_in_background(tmp_path):
     # Stopping again, with nothing running, still succeeds.
     subprocess.run([sys.executable, "-m", "emulator", "stop", "--state-dir", state_dir],
                    env=_env(), timeout=30, check=True)
+
+
+def _admin(*args):
+    return subprocess.run([sys.executable, "-m", "emulator", "admin"] + list(args), env=_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, check=False)
+
+
+def test_admin_posts_json_and_gets_without_a_body(base_url):
+    posted = _admin("--url", base_url, "config", '{"task_run_seconds": 7}')
+    assert posted.returncode == 0, posted.stderr
+    assert requests.get(base_url + "/_emulator/config").json()["task_run_seconds"] == 7
+    got = _admin("--url", base_url, "config")
+    assert got.returncode == 0 and json.loads(got.stdout)["task_run_seconds"] == 7
+
+
+@pytest.mark.parametrize("args, status, message", [
+    (["datasets", "{}"], 1, "HTTP 400: .*dataset_name is required"),
+    (["datasets", "{not json"], 2, "BODY is not JSON"),
+])
+def test_admin_fails_saying_why(base_url, args, status, message):
+    outcome = _admin("--url", base_url, *args)
+    assert outcome.returncode == status
+    assert re.search(message, outcome.stderr.decode())
 
 
 def test_an_exited_server_awaiting_its_reaper_counts_as_stopped():

@@ -26,25 +26,58 @@ expect_failure() {
     fi
 }
 
+# prepare [OUTCOME]: reset the emulator; with OUTCOME, add dataset model-inputs whose one export
+# ends as OUTCOME (SUCCESSED or FAILED) 15 seconds from now.
+prepare() {
+    emulator admin --url "$MLOPS_EMULATOR_URL" reset '{}' > /dev/null
+    if [ $# -gt 0 ]; then
+        emulator admin --url "$MLOPS_EMULATOR_URL" datasets \
+            '{"dataset_name": "model-inputs", "running": [{"seconds": 15, "outcome": "'"$1"'"}]}' > /dev/null
+    fi
+}
+
+# prepare_version_gate EXPORT_OUTCOME VERSION_OUTCOME: reset the emulator; add dataset model-inputs
+# with a finished export (SUCCESSED or FAILED) to version V001, and V001 being released: ready (1)
+# or failed (4) in 3 s.
+prepare_version_gate() {
+    local failure='' finished=20
+    if [ "$1" = FAILED ]; then
+        failure=', "error_code": "ModelArts.4358", "error_msg": "Invalid export path"'
+        finished=5
+    fi
+    emulator admin --url "$MLOPS_EMULATOR_URL" reset '{}' > /dev/null
+    emulator admin --url "$MLOPS_EMULATOR_URL" datasets "$(cat <<JSON
+{"dataset_name": "model-inputs",
+ "tasks": [{"task_id": "exportToVersion0001", "path": "/emulator-obs/model-inputs/export/", "export_type": 2,
+            "version_format": "Default", "export_format": 2,
+            "export_params": {"export_dest": "DIR", "export_dataset_version_name": "V001",
+                              "export_dataset_version_format": "Default", "clear_hard_property": true},
+            "status": "$1", "progress": 100.0, "total_sample_count": 20, "finished_sample_count": $finished,
+            "create_time": 1606103820120, "update_time": 1606103824823$failure}],
+ "running_versions": [{"version_id": "exportedVersion0001", "seconds": 3, "outcome": $2}]}
+JSON
+)" > /dev/null
+}
+
 # The gate's message for the FAILED export of dataset model-inputs (its id differs each run).
 gate_failed_msg="Export task [A-Za-z0-9]* of dataset [A-Za-z0-9]* is FAILED (ModelArts.4358: Invalid export path); required: SUCCESSED"
 
 # --- gate-on-export.md, password credentials from OS_* variables ---
 export OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain
 
-ansible-playbook prepare_emulator.yml -e dataset_name=model-inputs -e outcome=SUCCESSED "$@"
+prepare SUCCESSED
 ansible-playbook "$guides/gate-on-export.yml" "${endpoints[@]}" -e dataset_name=model-inputs \
     -e export_wait_sleep=1 "$@" | tee "$work_dir/gate-ok.log"
 grep -q "of dataset model-inputs SUCCESSED, written to /emulator-obs/model-inputs/" "$work_dir/gate-ok.log"
 
-ansible-playbook prepare_emulator.yml -e dataset_name=model-inputs -e outcome=FAILED "$@"
+prepare FAILED
 expect_failure "$work_dir/gate-failed.log" "$guides/gate-on-export.yml" "${endpoints[@]}" \
     -e dataset_name=model-inputs -e export_wait_sleep=1 "$@"
 grep -q "\"msg\": \"$gate_failed_msg\"" "$work_dir/gate-failed.log"
 grep -q "failed=1" "$work_dir/gate-failed.log"
 
 # The export is still running when wait_timeout runs out: the message names it with its progress.
-ansible-playbook prepare_emulator.yml -e dataset_name=model-inputs -e outcome=SUCCESSED "$@"
+prepare SUCCESSED
 expect_failure "$work_dir/gate-timeout.log" "$guides/gate-on-export.yml" "${endpoints[@]}" \
     -e dataset_name=model-inputs -e export_wait_sleep=1 -e export_wait_timeout=3 "$@"
 grep -q "\"msg\": \"Timed out after 3s waiting for export tasks of dataset [A-Za-z0-9]* to finish; still unfinished: [A-Za-z0-9]* (RUNNING, [0-9.]*%)\"" \
@@ -55,18 +88,18 @@ expect_failure "$work_dir/gate-unknown.log" "$guides/gate-on-export.yml" "${endp
 grep -q "No dataset named no-such-dataset in project" "$work_dir/gate-unknown.log"
 
 # Every running export of a dataset: one that succeeds, then one that fails.
-ansible-playbook prepare_emulator.yml -e dataset_name=model-inputs -e outcome=SUCCESSED "$@"
+prepare SUCCESSED
 ansible-playbook "$guides/gate-on-all-exports.yml" "${endpoints[@]}" -e dataset_name=model-inputs \
     -e export_wait_sleep=1 "$@" | tee "$work_dir/gate-all-ok.log"
 grep -q "1 running export(s) of dataset model-inputs finished, all SUCCESSED" "$work_dir/gate-all-ok.log"
-ansible-playbook prepare_emulator.yml -e dataset_name=model-inputs -e outcome=FAILED "$@"
+prepare FAILED
 expect_failure "$work_dir/gate-all-failed.log" "$guides/gate-on-all-exports.yml" "${endpoints[@]}" \
     -e dataset_name=model-inputs -e export_wait_sleep=1 "$@"
 grep -q "\"msg\": \"$gate_failed_msg\"" "$work_dir/gate-all-failed.log"
 unset OS_USERNAME OS_PASSWORD OS_USER_DOMAIN_NAME
 
 # --- audit-exports.md, AK/SK from HW_* variables ---
-ansible-playbook prepare_emulator.yml "$@"
+prepare
 report="$work_dir/export-audit.md"
 HW_ACCESS_KEY=EMULATORAK0000000001 HW_SECRET_KEY=emulator-sk-0000000000000000000000000001 \
     ansible-playbook "$guides/audit-exports.yml" "${endpoints[@]}" -e "report_path=$report" "$@"
@@ -93,7 +126,7 @@ done
 
 # --- declare-data-in-vars.md: lookups in vars, password credentials from OS_* variables ---
 export OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain
-ansible-playbook prepare_emulator.yml "$@"
+prepare
 ansible-playbook "$guides/declare-data-in-vars.yml" "${endpoints[@]}" -e dataset_name=dataset-example "$@" \
     | tee "$work_dir/vars-ok.log"
 grep -q '"msg": "dataset-example: 2 export(s), 0 FAILED"' "$work_dir/vars-ok.log"
@@ -108,15 +141,15 @@ unset OS_USERNAME OS_PASSWORD OS_USER_DOMAIN_NAME
 export OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain
 version_gate=("$guides/gate-on-dataset-version.yml" "${endpoints[@]}" -e dataset_name=model-inputs
     -e export_task_id=exportToVersion0001 -e wait_sleep=1)
-ansible-playbook prepare_version_gate.yml -e dataset_name=model-inputs "$@"
+prepare_version_gate SUCCESSED 1
 ansible-playbook "${version_gate[@]}" "$@" | tee "$work_dir/version-ok.log"
 grep -q '"msg": "Dataset version V001 (exportedVersion0001) of dataset model-inputs is ready, from export exportToVersion0001; ' \
     "$work_dir/version-ok.log"
-ansible-playbook prepare_version_gate.yml -e dataset_name=model-inputs -e export_outcome=FAILED "$@"
+prepare_version_gate FAILED 1
 expect_failure "$work_dir/version-export-failed.log" "${version_gate[@]}" "$@"
 grep -q '"msg": "Export task exportToVersion0001 of dataset [A-Za-z0-9]* is FAILED (ModelArts.4358: Invalid export path); required: SUCCESSED"' \
     "$work_dir/version-export-failed.log"
-ansible-playbook prepare_version_gate.yml -e dataset_name=model-inputs -e version_outcome=4 "$@"
+prepare_version_gate SUCCESSED 4
 expect_failure "$work_dir/version-failed.log" "${version_gate[@]}" "$@"
 grep -q '"msg": "Dataset version exportedVersion0001 of dataset [A-Za-z0-9]* is ERROR (Dataset publish version failed); required: RUNNING"' \
     "$work_dir/version-failed.log"
