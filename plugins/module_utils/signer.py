@@ -64,7 +64,7 @@ def sign_request(method, url, headers, body, access_key, secret_key, security_to
         moment = now or datetime.datetime.now(datetime.timezone.utc)
         signed[DATE_HEADER] = moment.strftime(DATE_FORMAT)
     if not any(name.lower() == 'host' for name in signed):
-        signed['Host'] = parts.netloc.rsplit('@', 1)[-1]
+        signed['Host'] = parts.netloc.rpartition('@')[2]
 
     values = {}
     for name, value in signed.items():
@@ -72,7 +72,7 @@ def sign_request(method, url, headers, body, access_key, secret_key, security_to
     signed_names = sorted(name for name in values if '_' not in name)
 
     if isinstance(body, str):
-        body = body.encode('utf-8')
+        body = body.encode()  # str.encode() is UTF-8 on every Python 3, whatever the locale
     canonical_request = '\n'.join([
         method.upper(),
         canonical_uri(parts.path),
@@ -82,8 +82,8 @@ def sign_request(method, url, headers, body, access_key, secret_key, security_to
         _sha256_hex(body or b''),
     ])
     date_value = values['x-sdk-date']
-    string_to_sign = '\n'.join([ALGORITHM, date_value, _sha256_hex(canonical_request.encode('utf-8'))])
-    signature = hmac.new(secret_key.encode('utf-8'), string_to_sign.encode('utf-8'), hashlib.sha256).hexdigest()
+    string_to_sign = '\n'.join([ALGORITHM, date_value, _sha256_hex(canonical_request.encode())])
+    signature = hmac.new(secret_key.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
     signed['Authorization'] = '%s Access=%s, SignedHeaders=%s, Signature=%s' % (
         ALGORITHM, access_key, ';'.join(signed_names), signature)
     return signed
