@@ -10,8 +10,8 @@ import sys
 import threading
 import time
 from urllib.error import HTTPError, URLError
-from urllib.request import Request, urlopen
 
+from emulator import client
 from emulator.api import Emulator
 from emulator.server import EmulatorServer
 
@@ -62,24 +62,20 @@ def main(argv=None):
 
 
 def admin(args):
-    data = None
-    if args.body is not None:
-        try:
-            data = json.dumps(json.loads(args.body)).encode("utf-8")
-        except ValueError as error:
-            sys.stderr.write("error: BODY is not JSON: %s\n" % error)
-            return 2
-    request = Request("%s/_emulator/%s" % (args.url.rstrip("/"), args.name), data=data,
-                      headers={"Content-Type": "application/json"}, method="GET" if data is None else "POST")
     try:
-        with urlopen(request, timeout=30) as answer:
-            sys.stdout.write(answer.read().decode("utf-8") + "\n")
+        body = None if args.body is None else json.loads(args.body)
+    except ValueError as error:
+        sys.stderr.write("error: BODY is not JSON: %s\n" % error)
+        return 2
+    try:
+        answer = client.admin(args.url, args.name, body)
     except HTTPError as error:
         sys.stderr.write("error: HTTP %d: %s\n" % (error.code, error.read().decode("utf-8", "replace")))
         return 1
     except (URLError, OSError) as error:
         sys.stderr.write("error: %s\n" % error)
         return 1
+    sys.stdout.write(json.dumps(answer) + "\n")
     return 0
 
 

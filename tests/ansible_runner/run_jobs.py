@@ -25,10 +25,11 @@ import re
 import shutil
 import subprocess
 import sys
-import urllib.request
 
 import jinja2
 import yaml
+
+from emulator.client import admin
 
 COLLECTION = os.getcwd()
 CREDENTIAL_TYPES = os.path.join(COLLECTION, 'docs', 'awx-credential-types.yml')
@@ -49,13 +50,6 @@ def emulator(*args):
     """``python -m emulator ARGS`` (the one way to start and stop it); return its output."""
     return subprocess.run([sys.executable, '-m', 'emulator'] + list(args), stdout=subprocess.PIPE, text=True,
                           check=True).stdout
-
-
-def admin(url, path, body):
-    request = urllib.request.Request(url + path, data=json.dumps(body).encode('utf-8'), method='POST',
-                                     headers={'Content-Type': 'application/json'})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.loads(answer.read().decode('utf-8') or '{}')
 
 
 def issue_token(url):
@@ -214,11 +208,11 @@ def main(work):
         ]
         notes = []
         for ident, playbook, credential, outcome, verbosity, passes, check in jobs:
-            admin(url, '/_emulator/reset', {})
+            admin(url, 'reset', {})
             if outcome:
                 # Still running when the job starts, even on a busy machine (as the integration tests do).
-                admin(url, '/_emulator/datasets', {'dataset_name': 'model-inputs',
-                                                   'running': [{'seconds': 15, 'outcome': outcome}]})
+                admin(url, 'datasets', {'dataset_name': 'model-inputs',
+                                        'running': [{'seconds': 15, 'outcome': outcome}]})
             envvars = dict(credentials[credential], MLOPS_EMULATOR_URL=url,
                            XDG_CACHE_HOME=os.path.join(work, ident, 'cache'))
             pdd = private_data_dir(work, ident, playbook, envvars, gate_vars if outcome else {}, verbosity)
