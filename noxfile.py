@@ -39,6 +39,7 @@ STAGES = ('units', 'mutation', 'sanity', 'integration', 'lint', 'changelog', 'do
 # ansible-core minor -> controller Python (within that release's range; docs/supported-versions.md).
 # The last one is the newest: it also gets sanity and lint. $MLOPS_PYTHON_X_Y names an interpreter.
 MATRIX = (('2.16', '3.11'), ('2.17', '3.11'), ('2.18', '3.11'), ('2.19', '3.11'), ('2.20', '3.12'), ('2.21', '3.12'))
+NEWEST_CORE = MATRIX[-1][0]
 MATRIX_STAGES = ('units', 'integration', 'sanity', 'lint')
 # The alias of integration targets whose outcome does not depend on ansible-core (module_utils and
 # Python's HTTP stack under faults, hostile servers and signals): the stages (the pinned core, on
@@ -680,7 +681,7 @@ def matrix_entry(core, python_version):
         session.install('-r', os.path.join(ROOT, 'tests', 'matrix', 'requirements-%s.txt' % core))
         chain = Chain(session.bin, python_version, os.path.join(BUILD_DIR, 'matrix', core))
         tree(session, chain)
-        newest = core == MATRIX[-1][0]
+        newest = core == NEWEST_CORE
         funcs = {'units': lambda: stage_units(session, chain, '--ignore', 'tests/unit/scripts'),
                  'integration': lambda: stage_integration(session, chain, matrix_exclusions(core)),
                  'sanity': lambda: stage_sanity(session, chain), 'lint': lambda: stage_lint(session, chain)}
@@ -691,14 +692,14 @@ def matrix_entry(core, python_version):
         except StageFailed as ex:
             session.error(str(ex))
     entry.__doc__ = 'ansible-core %s on Python %s: %s' % (
-        core, python_version, 'units, integration, sanity, lint' if core == MATRIX[-1][0]
+        core, python_version, ', '.join(MATRIX_STAGES) if core == NEWEST_CORE
         else 'units, integration but %s targets' % ', '.join(matrix_exclusions(core)))
     return entry
 
 
 def matrix_exclusions(core):
     """The aliases of the integration targets a matrix entry leaves out: none on the newest."""
-    return () if core == MATRIX[-1][0] else (CORE_INDEPENDENT,)
+    return () if core == NEWEST_CORE else (CORE_INDEPENDENT,)
 
 
 def interpreter(version):
