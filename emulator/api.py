@@ -255,7 +255,8 @@ def list_datasets(emulator, request, params):
     page = datasets[offset * limit:(offset + 1) * limit]
     with emulator.store.lock:
         rendered = [_render_dataset(emulator, d, detect, running_task_type) for d in page]
-    return 200, {"total_number": len(datasets), "datasets": rendered}
+    # The reference says total_number "cannot exceed 100"; the dataset_total_cap fault makes that true here.
+    return 200, {"total_number": emulator.faults.dataset_total(len(datasets)), "datasets": rendered}
 
 
 def show_dataset(emulator, request, params):

@@ -31,7 +31,7 @@ OFFSET_MODES = ("page", "record")
 RETRY_AFTER_FORMATS = ("seconds", "http-date")
 # Faults given as "the next N requests".
 _COUNTED_KEYS = ("drop_connections", "malformed_json", "truncated_body", "slow_body", "missing_keys")
-KNOWN_KEYS = ("status_sequence", "retry_after", "retry_after_format", "offset_mode", "latency_ms",
+KNOWN_KEYS = ("status_sequence", "retry_after", "retry_after_format", "offset_mode", "dataset_total_cap", "latency_ms",
               "slow_body_seconds", "expire_tokens_after", "insert_tasks_between_pages",
               "only_paths_containing") + _COUNTED_KEYS + hostile.KINDS + tuple(hostile.PARAMETERS)
 # Answer-replacing faults, in the order they win when several match one request.
@@ -105,6 +105,7 @@ class FaultPlan(object):
             self.retry_after = None
             self.retry_after_format = "seconds"
             self.offset_mode = "page"
+            self.dataset_total_cap = None
 
     def configure(self, spec):
         """Add the faults of an admin request (see ``KNOWN_KEYS``).
@@ -128,6 +129,9 @@ class FaultPlan(object):
         offset_mode = spec.get("offset_mode")
         if offset_mode is not None and offset_mode not in OFFSET_MODES:
             raise ValueError("offset_mode must be one of %s" % list(OFFSET_MODES))
+        total_cap = spec.get("dataset_total_cap")
+        if total_cap is not None and (isinstance(total_cap, bool) or not isinstance(total_cap, int) or total_cap < 1):
+            raise ValueError("dataset_total_cap must be a positive integer (the most total_number ever says)")
         path_filter = spec.get("only_paths_containing")
         if path_filter is not None and (not isinstance(path_filter, str) or not path_filter):
             raise ValueError("only_paths_containing must be a non-empty string")
@@ -176,6 +180,8 @@ class FaultPlan(object):
                 self.retry_after_format = retry_after_format
             if offset_mode is not None:
                 self.offset_mode = offset_mode
+            if total_cap is not None:
+                self.dataset_total_cap = total_cap
         if expire_now:
             self._expire_tokens()
 
@@ -187,7 +193,8 @@ class FaultPlan(object):
                     remaining[entry.kind] = remaining.get(entry.kind, 0) + entry.remaining
             return {"status_sequence": [e.params["status"] for e in self.entries if e.kind == "status"],
                     "retry_after": self.retry_after, "retry_after_format": self.retry_after_format,
-                    "offset_mode": self.offset_mode, "remaining": remaining,
+                    "offset_mode": self.offset_mode, "dataset_total_cap": self.dataset_total_cap,
+                    "remaining": remaining,
                     "pending": [entry.describe() for entry in self.entries]}
 
     # --- used while serving ---
@@ -277,6 +284,11 @@ class FaultPlan(object):
     def _expire_tokens(self):
         if self._on_expire_tokens is not None:
             self._on_expire_tokens()
+
+    def dataset_total(self, count):
+        """What the dataset list says its total_number is: ``count``, or the cap when one is set and lower."""
+        with self._lock:
+            return count if self.dataset_total_cap is None else min(count, self.dataset_total_cap)
 
     def uses_record_offset(self):
         with self._lock:

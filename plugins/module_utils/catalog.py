@@ -30,7 +30,9 @@ DATASETS = Resource(
         running_task_type=dict(type='int', choices=list(RUNNING_TASK_TYPES)),
     ),
     detail_filters=('check_running_task', 'running_task_type'),
-    name_key='dataset_name', name_filter='search_content')
+    name_key='dataset_name', name_filter='search_content',
+    # The reference says total_number "cannot exceed 100": if the cloud caps it, read on past it.
+    total_cap=100)
 
 # The API's own spelling, SUCCESSED included.
 EXPORT_TASK_STATES = States(

@@ -4,9 +4,11 @@
 """The data source behind every info module and lookup: its options, their checks, and one run.
 
 For any declared ``Resource``: the parent by id or exact name, the selection (one item,
-one page, every page), the status filter, waiting, ``require_status`` and
-``status_counts``. A failure after items were fetched still carries the result as last
-known, so that a result keeps its shape.
+one page, every page; then the status filter, the ``created_after``/``created_before``
+window and ``latest``), waiting, the gates (``require_status``, ``require_<child>_status``;
+an empty selection fails them unless ``allow_empty``) and ``status_counts``. A failure
+after items were fetched still carries the result as last known, so that a result keeps
+its shape; a gate's failure adds ``violations``, every offending item.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,7 +24,14 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     WaitTimeoutError,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import pages_needed, run_bounded
-from ansible_collections.mlops.cloud.plugins.module_utils.resources import Resource, ResourceApi
+from ansible_collections.mlops.cloud.plugins.module_utils.resources import Resource, ResourceApi, parent_label
+from ansible_collections.mlops.cloud.plugins.module_utils.selection import (
+    TIME_OPTIONS,
+    in_window,
+    newest,
+    parse_time,
+    validate_time_options,
+)
 from ansible_collections.mlops.cloud.plugins.module_utils.waiting import (
     Poller,
     validate_wait_options,
@@ -31,8 +40,11 @@ from ansible_collections.mlops.cloud.plugins.module_utils.waiting import (
 
 # While waiting, unfinished items are polled one by one while they are this few (and fewer than the pages).
 POLL_ONE_BY_ONE_MAX = 5
-# A project-wide gate names this many offending items, then says how many more there are.
+# A gate's message names this many offending items, then says how many more there are.
 NAMED_OFFENDERS = 5
+# ... and stays this short, however many items and however long the names and errors.
+MAX_GATE_MESSAGE = 1000
+ALLOW_EMPTY_HINT = 'allow_empty: true passes an empty selection'
 
 
 def require_option(child: Resource) -> str:
@@ -55,10 +67,13 @@ def info_argument_spec(resource: Resource) -> Dict[str, Dict]:
         spec.update(status=dict(type='list', elements='str', choices=choices),
                     require_status=dict(type='list', elements='str', choices=choices))
         spec.update(wait_argument_spec())
+        spec.update(latest=dict(type='bool', default=False), created_after=dict(type='raw'),
+                    created_before=dict(type='raw'), allow_empty=dict(type='bool', default=False))
     if resource.children:
         spec['include'] = dict(type='list', elements='str', choices=[child.list_key for child in resource.children])
         for child in resource.children:
             spec[require_option(child)] = dict(type='list', elements='str', choices=child.states.choices())
+        spec['allow_empty'] = dict(type='bool', default=False)
     spec.update(resource.filter_specs)
     return spec
 
@@ -79,6 +94,9 @@ def info_constraints(resource: Resource) -> Dict[str, List]:
                      if option not in resource.detail_filters and option != resource.name_filter)
     if resource.name_filter:
         exclusive.append((resource.id_key, resource.name_filter))
+    if resource.states is not None:
+        # One item asked for by id is the selection: a window cannot narrow it.
+        exclusive.extend((resource.id_key, option) for option in TIME_OPTIONS)
     return dict(mutually_exclusive=exclusive, required_one_of=required)
 
 
@@ -105,6 +123,12 @@ def validate_info_params(resource: Resource, params: Dict) -> Optional[str]:
         return None
     if params['require_status'] == []:
         return 'require_status must name at least one of %s' % ', '.join(resource.states.names)
+    if params['latest'] and (params.get(resource.id_key) or params['offset'] is not None):
+        return 'latest selects the newest %s of every page; it cannot be combined with %s' % (
+            resource.what, resource.id_key if params.get(resource.id_key) else 'offset (one page)')
+    problem = validate_time_options(params)
+    if problem:
+        return problem
     # Lookups have no wait options.
     return validate_wait_options(params) if 'wait_timeout' in params else None
 
@@ -122,10 +146,13 @@ def resolve_id_by_name(resource: Resource, connection, name: str) -> str:
     return matches[0][resource.id_key]
 
 
-def wait_is_over(states, items: List[Dict], wanted: List[str]) -> bool:
-    """All terminal, or one terminal in a state not ``wanted``: a gate has its answer."""
-    return all(states.is_terminal(item) for item in items) or any(
-        states.is_terminal(item) and states.name_of(item) not in wanted for item in items)
+def wait_is_over(states, items: List[Dict], required: Optional[List[str]]) -> bool:
+    """Every item terminal; or, under a gate (``required``), one terminal in a state it does not allow:
+    the gate has its answer. Without a gate nothing ends a wait early."""
+    if all(states.is_terminal(item) for item in items):
+        return True
+    return bool(required) and any(states.is_terminal(item) and states.name_of(item) not in required
+                                  for item in items)
 
 
 def describe_unfinished(resource: Resource, items: List[Dict]) -> str:
@@ -140,6 +167,35 @@ def describe_unfinished(resource: Resource, items: List[Dict]) -> str:
             details.append('%s%%' % item.get(states.progress_key, 0))
         described.append('%s (%s)' % (item.get(resource.id_key), ', '.join(details)))
     return ', '.join(described)
+
+
+def violation(resource: Resource, dataset_id: Optional[str], dataset_name: Optional[str],
+              item: Optional[Dict] = None, error: Optional[str] = None) -> Dict:
+    """One offending item of a gate, as ``violations`` returns it; without ``item``, an empty selection."""
+    states = resource.states
+    if item is None:
+        return dict(resource=resource.what, dataset_id=dataset_id, dataset_name=dataset_name, id=None, status=None,
+                    error=error)
+    return dict(resource=resource.what, dataset_id=dataset_id, dataset_name=dataset_name,
+                id=item.get(resource.id_key), status=states.name_of(item), error=states.error_of(item))
+
+
+def gate_message(head: str, named: List[str], tail: str) -> str:
+    """``head: a; b; c; and N more; tail``, naming at most ``NAMED_OFFENDERS`` and never longer than
+    ``MAX_GATE_MESSAGE`` characters: fewer are named when they do not fit, and what still does not
+    (one very long name or error) is cut before the tail, which always stays."""
+    shown = list(named[:NAMED_OFFENDERS])
+    while True:
+        more = len(named) - len(shown)
+        parts = shown + (['and %d more' % more] if more else [])
+        body = '%s: %s' % (head, '; '.join(parts)) if parts else head
+        if len(body) + 2 + len(tail) <= MAX_GATE_MESSAGE or len(shown) <= 1:
+            break
+        shown.pop()
+    room = MAX_GATE_MESSAGE - 2 - len(tail)
+    if len(body) > room:
+        body = body[:max(room - 3, 0)] + '...'
+    return '%s; %s' % (body, tail)
 
 
 class InfoQuery:
@@ -157,10 +213,13 @@ class InfoQuery:
         states = resource.states
         self.status = states.normalize(params.get('status')) if states else None
         self.required = states.normalize(params.get('require_status')) if states else None
+        self.parent_name = params.get(resource.parent.name_key) if resource.parent is not None else None
+        self.parent_label = None
 
     def gather(self) -> Dict:
         parent_id = self._parent_id()
-        api = ResourceApi(self.resource, self.connection, parent_id, self._server_query())
+        self.parent_label = parent_label(parent_id, self.parent_name)
+        api = ResourceApi(self.resource, self.connection, parent_id, self._server_query(), self.parent_name)
         items, total = self._fetch(api)
         items = self._known(parent_id, self._select(items), total)
         if self.params.get('include'):
@@ -176,6 +235,8 @@ class InfoQuery:
         result = {resource.list_key: items, 'total_count': total}
         if resource.parent is not None:
             result[resource.parent.id_key] = parent_id
+            if self.parent_name is not None:
+                result[resource.parent.name_key] = self.parent_name
         if resource.states is not None:
             result['status_counts'] = resource.states.count(items)
         return result
@@ -189,7 +250,7 @@ class InfoQuery:
         parent = self.resource.parent
         if parent is None:
             return None
-        return self.params[parent.id_key] or resolve_id_by_name(parent, self.connection, self.params[parent.name_key])
+        return self.params[parent.id_key] or resolve_id_by_name(parent, self.connection, self.parent_name)
 
     def _server_query(self) -> Dict:
         resource = self.resource
@@ -208,13 +269,29 @@ class InfoQuery:
         return api.list_all(params['limit'])
 
     def _select(self, items: List[Dict]) -> List[Dict]:
+        """The name and status filters, the time window, then ``latest``: what the run is about."""
         resource = self.resource
         name = self.params.get(resource.name_key) if resource.name_key else None
         if name is not None:
             items = [item for item in items if item.get(resource.name_key) == name]
+        if resource.states is None:
+            return items
         if self.status:
             items = [item for item in items if resource.states.name_of(item) in self.status]
-        return items
+        items = in_window(resource.what, items, resource.id_key, parse_time('created_after', self.params['created_after']),
+                          parse_time('created_before', self.params['created_before']))
+        return newest(resource.what, items, resource.id_key) if self.params['latest'] else items
+
+    def _selection(self) -> str:
+        """``latest, export_type 3, status INIT or RUNNING``: what chose the items, for an empty selection."""
+        params = self.params
+        parts = ['latest'] if params.get('latest') else []
+        parts += ['%s %s' % (option, params[option]) for option in self.resource.filters
+                  if params.get(option) is not None]
+        if self.status:
+            parts.append('status %s' % ' or '.join(self.status))
+        parts += ['%s %s' % (option, params[option]) for option in TIME_OPTIONS if params.get(option) is not None]
+        return ', '.join(parts)
 
     def _refresh(self, api: ResourceApi, items: List[Dict], total: int) -> List[Dict]:
         """The same items, as they are now. Costs one request per unfinished item when few are."""
@@ -227,33 +304,23 @@ class InfoQuery:
             fresh = dict((item[id_key], item) for item in self._fetch(api)[0])
         return [fresh.get(item[id_key], item) for item in items]
 
-    def _wanted(self) -> List[str]:
-        """The states a wait hopes for: ``require_status``, or else any that is not a failure."""
-        states = self.resource.states
-        return self.required or [name for name in states.names if name not in states.failed]
-
     def _wait(self, api: ResourceApi, parent_id: Optional[str], items: List[Dict], total: int) -> List[Dict]:
-        """``items`` once finished, or as soon as one can no longer be in a wanted state."""
+        """``items`` once every one is terminal, or, under a gate, as soon as one can no longer pass it."""
         params = self.params
         states = self.resource.states
-        wanted = self._wanted()
 
         try:
             items, finished = Poller(params['wait_timeout'], params['wait_sleep']).wait(
                 items, poll=lambda current: self._known(parent_id, self._refresh(api, current, total), total),
-                done=lambda current: wait_is_over(states, current, wanted), start=self.started)
+                done=lambda current: wait_is_over(states, current, self.required), start=self.started)
         except TimeBoundError:
             # wait_timeout ran out during a poll's request: the same answer as running out between polls.
             items, finished = self._last, False
         if not finished:
             raise WaitTimeoutError('Timed out after %ss waiting for %s%s to finish; still unfinished: %s' % (
-                params['wait_timeout'], self.resource.plural, self._of_parent(parent_id),
+                params['wait_timeout'], self.resource.plural, self.resource.of_parent(self.parent_label),
                 describe_unfinished(self.resource, items)))
         return items
-
-    def _of_parent(self, parent_id: Optional[str]) -> str:
-        parent = self.resource.parent
-        return ' of %s %s' % (parent.what, parent_id) if parent is not None else ''
 
     def _with_children(self, items: List[Dict]) -> List[Dict]:
         """Each item with one key per included child (its every item) and ``<child>_status_counts``.
@@ -264,9 +331,11 @@ class InfoQuery:
         """
         children = [child for child in self.resource.children if child.list_key in self.params['include']]
         connection = self.connection
+        resource = self.resource
         jobs = [(item, child) for item in items for child in children]
         listings = run_bounded(
-            [lambda item=item, child=child: ResourceApi(child, connection, item[self.resource.id_key]).list_all(
+            [lambda item=item, child=child: ResourceApi(child, connection, item[resource.id_key], {},
+                                                        item.get(resource.name_key)).list_all(
                 child.default_limit, workers=1)[0] for item, child in jobs],
             connection.max_concurrent_requests, connection.client.cancel)
         enriched = dict((id(item), dict(item)) for item in items)
@@ -276,37 +345,85 @@ class InfoQuery:
         return [enriched[id(item)] for item in items]
 
     def _check_children(self, items: List[Dict]) -> None:
-        """The project-wide gate: fail naming the first offenders of every ``require_<child>_status``."""
-        problems = []
-        for child in self.resource.children:
-            required = child.states.normalize(self.params.get(require_option(child)))
-            if not required:
-                continue
-            offenders = [(item, listed) for item in items for listed in item.get(child.list_key, [])
-                         if child.states.name_of(listed) not in required]
-            if not offenders:
-                continue
-            offenders.sort(key=lambda pair: not child.states.is_failed(pair[1]))
-            named = '; '.join('%s is %s' % (child.label(listed.get(child.id_key), item[self.resource.id_key]),
-                                            child.states.describe(listed))
-                              for item, listed in offenders[:NAMED_OFFENDERS])
-            more = len(offenders) - NAMED_OFFENDERS
-            datasets = len(set(item[self.resource.id_key] for item, _listed in offenders))
-            problems.append('%s: %d %s in %d %s not %s: %s%s' % (
-                require_option(child), len(offenders), child.plural, datasets, self.resource.plural,
-                ' or '.join(required), named, ' and %d more' % more if more > 0 else ''))
-        if problems:
-            raise RequiredStatusError('; '.join(problems))
+        """The project-wide gate: every ``require_<child>_status`` over every selected item's children.
+
+        Fails with a short message (counts, the first offenders, failures first) and every
+        offender in ``violations``; a selected item without children, or no item at all, is an
+        offender too unless ``allow_empty``.
+        """
+        resource = self.resource
+        gates = [(child, child.states.normalize(self.params.get(require_option(child))))
+                 for child in resource.children if self.params.get(require_option(child))]
+        if not gates:
+            return
+        rules = '; '.join('%s: %s' % (require_option(child), ' or '.join(required)) for child, required in gates)
+        allow_empty = self.params['allow_empty']
+        if not items:
+            if allow_empty:
+                return
+            selection = self._selection()
+            self._fail_gate(gate_message('No %s matched%s' % (
+                resource.what, ' %s' % selection if selection else ' (the project has none)'), [],
+                '%s (%s)' % (rules, ALLOW_EMPTY_HINT)), [])
+        offenders = []  # (is a failure, violation, how the message names it)
+        for item in items:
+            item_label = parent_label(item[resource.id_key], item.get(resource.name_key))
+            for child, required in gates:
+                listing = item.get(child.list_key, [])
+                if not listing and not allow_empty:
+                    offenders.append((False, violation(child, item[resource.id_key], item.get(resource.name_key),
+                                                       error='no %s' % child.what),
+                                      '%s %s has no %s' % (resource.what, item_label, child.what)))
+                for listed in listing:
+                    if child.states.name_of(listed) not in required:
+                        offenders.append((child.states.is_failed(listed),
+                                          violation(child, item[resource.id_key], item.get(resource.name_key), listed),
+                                          '%s is %s' % (child.label(listed.get(child.id_key), item_label),
+                                                        child.states.describe(listed))))
+        if not offenders:
+            return
+        offenders.sort(key=lambda offender: not offender[0])
+        count = len(set(offender[1]['dataset_id'] for offender in offenders))
+        head = '%d violation%s in %d %s' % (len(offenders), '' if len(offenders) == 1 else 's', count,
+                                            resource.what if count == 1 else resource.plural)
+        self._raise_gate(head, offenders, rules)
 
     def _check_required(self, parent_id: Optional[str], items: List[Dict]) -> None:
-        """Fail naming each item not in a required state, failures first (their error is the reason)."""
+        """``require_status``: fail naming the items not in a required state, failures first (their error is
+        the reason); an empty selection fails too unless ``allow_empty``."""
         if not self.required:
             return
-        states = self.resource.states
-        unmet = [item for item in items if states.name_of(item) not in self.required]
-        if not unmet:
+        resource = self.resource
+        states = resource.states
+        rules = 'required: %s' % ' or '.join(self.required)
+        if not items:
+            if self.params['allow_empty']:
+                return
+            selection = self._selection()
+            where = resource.of_parent(self.parent_label)
+            message = 'No %s%s matched %s' % (resource.what, where, selection) if selection else \
+                'No %s%s exists' % (resource.what, where)
+            self._fail_gate(gate_message(message, [], '%s (%s)' % (rules, ALLOW_EMPTY_HINT)),
+                            [violation(resource, parent_id, self.parent_name, error='no %s matched' % resource.what)])
+        offenders = [(states.is_failed(item), violation(resource, parent_id, self.parent_name, item), item)
+                     for item in items if states.name_of(item) not in self.required]
+        if not offenders:
             return
-        unmet.sort(key=lambda item: not states.is_failed(item))
-        named = '; '.join('%s is %s' % (self.resource.label(item.get(self.resource.id_key), parent_id),
-                                        states.describe(item)) for item in unmet)
-        raise RequiredStatusError('%s%s; required: %s' % (named[:1].upper(), named[1:], ' or '.join(self.required)))
+        offenders.sort(key=lambda offender: not offender[0])
+        if len(offenders) == 1:
+            named = '%s is %s' % (resource.label(offenders[0][2].get(resource.id_key), self.parent_label),
+                                  states.describe(offenders[0][2]))
+            self._fail_gate(gate_message(named[:1].upper() + named[1:], [], rules), [offenders[0][1]])
+        head = '%d %s%s are not in a required state' % (len(offenders), resource.plural,
+                                                        resource.of_parent(self.parent_label))
+        self._raise_gate(head, [(failed, found, '%s is %s' % (item.get(resource.id_key), states.describe(item)))
+                                for failed, found, item in offenders], rules)
+
+    def _raise_gate(self, head: str, offenders: List[Tuple[bool, Dict, str]], rules: str) -> None:
+        """Fail with ``head``, the first offenders named and ``rules``; every offender in ``violations``."""
+        message = gate_message(head, [named for _failed, _found, named in offenders], rules)
+        self._fail_gate(message, [found for _failed, found, _named in offenders])
+
+    def _fail_gate(self, message: str, violations: List[Dict]) -> None:
+        self._remember(violations=violations)
+        raise RequiredStatusError(message)

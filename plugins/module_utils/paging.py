@@ -37,7 +37,7 @@ class Page:
 class ListShape:
     """Where a list API puts its items, its total and each item's id."""
 
-    def __init__(self, what, items_key, total_key, id_key, state_key=None, state_valid=None):
+    def __init__(self, what, items_key, total_key, id_key, state_key=None, state_valid=None, total_cap=None):
         self.what = what
         self.items_key = items_key
         self.total_key = total_key
@@ -45,6 +45,8 @@ class ListShape:
         self.state_key = state_key
         # A state the rest of the code can compare and count: strings unless the API says otherwise.
         self.state_valid = state_valid or (lambda value: isinstance(value, str))
+        # The most the API's total ever says (documented), or None: a total equal to it may be short.
+        self.total_cap = total_cap
 
     def parse(self, body, limit: Optional[int] = None) -> 'Page':
         """The page in ``body``; refused when it holds more than the ``limit`` asked for."""
@@ -107,6 +109,11 @@ def fetch_all_pages(fetch: Callable[[int, int], object], shape: ListShape, limit
       offsets.
     If fewer distinct items arrive than the server first counted, the result is
     refused rather than returned.
+
+    A list whose API caps its total (``shape.total_cap``) may hold more items than the total
+    says: when the total equals the cap and the last page is full, the following pages are
+    read in order until one comes back short (one extra request when the list really ends
+    there). The total returned is then the number of items read.
     """
     first = fetch_page(fetch, shape, 0, limit)
     count = _check_page_count(shape, first.total, limit)
@@ -124,12 +131,30 @@ def fetch_all_pages(fetch: Callable[[int, int], object], shape: ListShape, limit
             'refusing to return a list that may miss some: run again' % (shape.what, first.total, min(totals)))
     if max(totals) > first.total:
         pages = [first] + _fetch_in_order(fetch, shape, limit, step, count + MAX_EXTRA_PAGES)
+    capped = shape.total_cap is not None and first.total == shape.total_cap and len(pages[-1].items) == limit
+    if capped:
+        pages += _read_past_cap(fetch, shape, limit, step, len(pages))
     items = _unique_in_order(pages, shape.id_key)
     if len(items) < first.total:
         raise IncompleteResultError(
             'Listing the %s returned %d distinct items over %d pages but the API counted %d; '
             'refusing to return a partial list' % (shape.what, len(items), len(pages), first.total))
-    return items, pages[-1].total
+    return items, len(items) if capped else pages[-1].total
+
+
+def _read_past_cap(fetch, shape: ListShape, limit: int, step: int, number: int) -> List[Page]:
+    """Pages ``number``, ``number + 1``, ... until one is short, within the ``MAX_PAGES`` bound."""
+    pages = []
+    while True:
+        if number >= MAX_PAGES:
+            raise IncompleteResultError(
+                'The %s answer keeps its %s at %d while full pages go on; refusing to read more than %d pages '
+                '(use offset to read single pages)' % (shape.what, shape.total_key, shape.total_cap, MAX_PAGES))
+        page = fetch_page(fetch, shape, number * step, limit)
+        pages.append(page)
+        if len(page.items) < limit:
+            return pages
+        number += 1
 
 
 def _is_record_offset_server(pages: List[Page], limit: int, id_key: str) -> bool:

@@ -22,6 +22,11 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import Response
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import ListShape, fetch_all_pages, fetch_page
 
 
+# Server text (an error message) quoted in a gate's message or violations is cut to this many characters:
+# a server must not decide how long a message is.
+MAX_ERROR_TEXT = 300
+
+
 class States:
     """A state field: the names users write (and the API's values, when they differ), which
     states are terminal, which of those are failures, and what explains a state."""
@@ -81,14 +86,22 @@ class States:
                 counts[name] += 1
         return counts
 
-    def describe(self, item: Dict) -> str:
+    def error_of(self, item: Dict, cap: int = MAX_ERROR_TEXT) -> Optional[str]:
+        """``ModelArts.4358: Invalid export path`` for a failed item (at most ``cap`` characters), else None."""
+        if self.name_of(item) not in self.failed or not self.error_keys:
+            return None
+        details = [one_line(item.get(key)) for key in self.error_keys]
+        if not any(details):
+            return 'no error details'
+        text = ': '.join(detail or 'none' for detail in details)
+        return text if len(text) <= cap else text[:cap - 3] + '...'
+
+    def describe(self, item: Dict, cap: int = MAX_ERROR_TEXT) -> str:
         """``FAILED (ModelArts.4358: Invalid export path)``, ``RUNNING (42.5%)`` or ``SUCCESSED``."""
         name = self.name_of(item)
-        if name in self.failed and self.error_keys:
-            details = [one_line(item.get(key)) for key in self.error_keys]
-            if not any(details):
-                return '%s (no error details)' % name
-            return '%s (%s)' % (name, ': '.join(detail or 'none' for detail in details))
+        error = self.error_of(item, cap)
+        if error is not None:
+            return '%s (%s)' % (name, error)
         if name not in self.terminal and self.progress_key:
             return '%s (%s%%)' % (name, item.get(self.progress_key, 0))
         return name
@@ -108,7 +121,8 @@ class Resource:
                  max_limit: int = 100, default_limit: int = 100, filters: Optional[Dict[str, Dict]] = None,
                  detail_filters: Sequence[str] = (), states: Optional[States] = None,
                  parent: Optional['Resource'] = None, name_key: Optional[str] = None,
-                 name_filter: Optional[str] = None, short: Optional[str] = None) -> None:
+                 name_filter: Optional[str] = None, short: Optional[str] = None,
+                 total_cap: Optional[int] = None) -> None:
         self.what = what
         self.plural = plural
         self.path = path
@@ -130,7 +144,7 @@ class Resource:
         self.children = ()  # type: Tuple[Resource, ...]
         self.shape = ListShape('%s list' % what, list_key, total_key, id_key,
                                state_key=states.key if states else None,
-                               state_valid=states.is_valid if states else None)
+                               state_valid=states.is_valid if states else None, total_cap=total_cap)
 
     def list_path(self, project_id: str, parent_id: Optional[str] = None) -> str:
         values = {'project_id': path_segment(project_id, 'project_id')}
@@ -141,10 +155,18 @@ class Resource:
     def item_path(self, project_id: str, item_id: str, parent_id: Optional[str] = None) -> str:
         return '%s/%s' % (self.list_path(project_id, parent_id), path_segment(item_id, self.id_key))
 
-    def label(self, item_id: str, parent_id: Optional[str] = None) -> str:
-        """``export task T of dataset D``: how messages name one item."""
-        of_parent = ' of %s %s' % (self.parent.what, parent_id) if self.parent is not None else ''
-        return '%s %s%s' % (self.what, item_id, of_parent)
+    def label(self, item_id: str, parent_label: Optional[str] = None) -> str:
+        """``export task T of dataset D``: how messages name one item (``parent_label``: see ``parent_label``)."""
+        return '%s %s%s' % (self.what, item_id, self.of_parent(parent_label))
+
+    def of_parent(self, parent_label: Optional[str]) -> str:
+        """`` of dataset model-inputs (FZZv...)``, or nothing for a resource without a parent."""
+        return ' of %s %s' % (self.parent.what, parent_label) if self.parent is not None else ''
+
+
+def parent_label(parent_id: Optional[str], parent_name: Optional[str] = None) -> Optional[str]:
+    """A parent as the user named it: ``model-inputs (FZZv...)`` when by name, else its id."""
+    return '%s (%s)' % (parent_name, parent_id) if parent_name else parent_id
 
 
 def _query_value(value):
@@ -158,22 +180,19 @@ class ResourceApi:
     """A ``Resource`` over an authenticated ``Connection``, for one parent and one set of filters."""
 
     def __init__(self, resource: Resource, connection, parent_id: Optional[str] = None,
-                 query: Optional[Dict] = None) -> None:
+                 query: Optional[Dict] = None, parent_name: Optional[str] = None) -> None:
         self.resource = resource
         self._connection = connection
         self.parent_id = parent_id
+        self.parent_label = parent_label(parent_id, parent_name)
         self.query = dict((key, _query_value(value)) for key, value in (query or {}).items() if value is not None)
-
-    def _of_parent(self) -> str:
-        resource = self.resource
-        return ' of %s %s' % (resource.parent.what, self.parent_id) if resource.parent is not None else ''
 
     def _fetch(self, offset: int, limit: int):
         connection = self._connection
         return connection.client.get(
             connection.modelarts_endpoint, self.resource.list_path(connection.project_id, self.parent_id),
             query=dict(self.query, limit=limit, offset=offset),
-            action='List %s%s (page %d)' % (self.resource.plural, self._of_parent(), offset))
+            action='List %s%s (page %d)' % (self.resource.plural, self.resource.of_parent(self.parent_label), offset))
 
     def list_page(self, offset: int, limit: int) -> Tuple[List[Dict], int]:
         """One page: (items, the API's total)."""
@@ -196,7 +215,7 @@ class ResourceApi:
         resource = self.resource
         connection = self._connection
         query = dict((key, value) for key, value in self.query.items() if key in resource.detail_filters)
-        label = resource.label(item_id, self.parent_id)
+        label = resource.label(item_id, self.parent_label)
         body = connection.client.get(connection.modelarts_endpoint,
                                      resource.item_path(connection.project_id, item_id, self.parent_id),
                                      query=query, action='Get %s' % label)

@@ -197,7 +197,7 @@ def test_a_child_listed_under_a_parent_given_by_exact_name():
     assert client.calls[0][:2] == ('/v2/p1/shelves', {'search': 'novels', 'limit': 100, 'offset': 0})
     assert client.calls[1][0] == '/v2/p1/shelves/s2/books'
     assert result == {'books': [{'book_id': 'b1', 'status': 1, 'percent': 40}], 'total_count': 1,
-                      'shelf_id': 's2', 'status_counts': {'NEW': 0, 'READING': 1, 'DONE': 0}}
+                      'shelf_id': 's2', 'shelf_name': 'novels', 'status_counts': {'NEW': 0, 'READING': 1, 'DONE': 0}}
 
 
 def test_numbered_states_are_valid_in_a_list_and_named_by_their_number():

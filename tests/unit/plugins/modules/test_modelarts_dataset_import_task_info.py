@@ -71,13 +71,19 @@ def test_status_filter(emulator):
 def test_require_status_names_each_task_failures_first_with_code_and_message(emulator):
     failed, result, _output = run_main(module, emulator, dataset_id=DETECTION, require_status=['COMPLETED'])
     assert failed
-    of = 'of dataset %s' % DETECTION
     assert result['msg'] == (
-        'Import task detectionImport0006 %s is NOT_EXIST (no error details); '
-        'import task detectionImport0002 %s is FAILED (ModelArts.4340: Import path does not contain valid file); '
-        'import task detectionImport0005 %s is QUEUING; import task detectionImport0004 %s is STARTING; '
-        'import task detectionImport0003 %s is RUNNING; required: COMPLETED' % (of, of, of, of, of))
+        '5 import tasks of dataset %s are not in a required state: detectionImport0006 is NOT_EXIST (no error '
+        'details); detectionImport0002 is FAILED (ModelArts.4340: Import path does not contain valid file); '
+        'detectionImport0005 is QUEUING; detectionImport0004 is STARTING; detectionImport0003 is RUNNING; '
+        'required: COMPLETED' % DETECTION)
     assert len(result['import_tasks']) == 6
+    assert [(found['id'], found['status'], found['error']) for found in result['violations']] == [
+        ('detectionImport0006', 'NOT_EXIST', 'no error details'),
+        ('detectionImport0002', 'FAILED', 'ModelArts.4340: Import path does not contain valid file'),
+        ('detectionImport0005', 'QUEUING', None), ('detectionImport0004', 'STARTING', None),
+        ('detectionImport0003', 'RUNNING', None)]
+    assert set(found['resource'] for found in result['violations']) == {'import task'}
+    assert set(found['dataset_id'] for found in result['violations']) == {DETECTION}
 
 
 def test_wait_until_the_imports_finish(emulator):

@@ -94,12 +94,13 @@ def test_server_side_filters_reach_the_api(emulator):
 def test_require_status_names_each_version_not_ready_failures_first_with_their_message(emulator):
     failed, result, _output = run_main(module, emulator, dataset_id=DETECTION, require_status=['1'])
     assert failed
-    of = 'of dataset %s' % DETECTION
     assert result['msg'] == (
-        'Dataset version detectionVersion003 %s is DELETED (no error details); '
-        'dataset version detectionVersion002 %s is ERROR (Publishing requires splitting but annotated samples do '
-        'not satisfied for splitting rules); dataset version detectionVersion005 %s is CREATING; '
-        'dataset version detectionVersion004 %s is DELETING; required: RUNNING' % (of, of, of, of))
+        '4 dataset versions of dataset %s are not in a required state: detectionVersion003 is DELETED (no error '
+        'details); detectionVersion002 is ERROR (Publishing requires splitting but annotated samples do '
+        'not satisfied for splitting rules); detectionVersion005 is CREATING; '
+        'detectionVersion004 is DELETING; required: RUNNING' % DETECTION)
+    assert [found['id'] for found in result['violations']] == [
+        'detectionVersion003', 'detectionVersion002', 'detectionVersion005', 'detectionVersion004']
     assert len(result['versions']) == 5 and result['status_counts']['RUNNING'] == 1
 
 
