@@ -19,7 +19,9 @@ from ansible_collections.mlops.cloud.plugins.module_utils.catalog import (
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import connection_argument_spec
 from ansible_collections.mlops.cloud.plugins.module_utils.info_query import (
+    MAX_GATE_MESSAGE,
     describe_unfinished,
+    gate_message,
     info_argument_spec,
     info_constraints,
     validate_info_params,
@@ -114,17 +116,19 @@ def test_unfinished_tasks_are_described_with_progress():
     assert describe_unfinished(DATASET_VERSIONS, [{'version_id': 'v', 'status': 0}]) == 'v (CREATING)'
 
 
-def test_without_a_gate_waiting_ends_when_all_are_terminal_or_one_failed():
-    wanted = ['INIT', 'RUNNING', 'SUCCESSED']
-    assert wait_is_over(EXPORT_TASK_STATES, [{'status': 'SUCCESSED'}, {'status': 'FAILED'}], wanted)
-    assert wait_is_over(EXPORT_TASK_STATES, [{'status': 'RUNNING'}, {'status': 'FAILED'}], wanted)
-    assert not wait_is_over(EXPORT_TASK_STATES, [{'status': 'RUNNING'}, {'status': 'SUCCESSED'}], wanted)
-    assert wait_is_over(EXPORT_TASK_STATES, [], wanted)
+@pytest.mark.parametrize('required', [None, []])
+def test_without_a_gate_waiting_ends_only_when_all_are_terminal(required):
+    assert wait_is_over(EXPORT_TASK_STATES, [{'status': 'SUCCESSED'}, {'status': 'FAILED'}], required)
+    assert not wait_is_over(EXPORT_TASK_STATES, [{'status': 'RUNNING'}, {'status': 'FAILED'}], required)
+    assert not wait_is_over(EXPORT_TASK_STATES, [{'status': 'RUNNING'}, {'status': 'SUCCESSED'}], required)
+    assert not wait_is_over(EXPORT_TASK_STATES, [{'status': 'FAILED'}, {'status': 'INIT'}], required)
+    assert wait_is_over(EXPORT_TASK_STATES, [], required)
 
 
 def test_with_a_gate_waiting_ends_when_a_finished_task_is_not_in_a_required_state():
     assert wait_is_over(EXPORT_TASK_STATES, [{'status': 'RUNNING'}, {'status': 'SUCCESSED'}], ['FAILED'])
     assert not wait_is_over(EXPORT_TASK_STATES, [{'status': 'RUNNING'}, {'status': 'FAILED'}], ['FAILED'])
+    assert wait_is_over(EXPORT_TASK_STATES, [{'status': 'RUNNING'}, {'status': 'FAILED'}], ['SUCCESSED'])
 
 
 def test_a_failed_item_is_described_by_its_error_on_one_line():
@@ -155,3 +159,28 @@ def test_include_offers_every_child_and_a_gate_for_each():
     assert spec['require_version_status']['choices'] == VERSION_STATES.choices()
     assert 'include' not in info_argument_spec(EXPORT_TASKS)
     assert validate_info_params(DATASETS, params(DATASETS, include=['versions'], require_version_status=['4'])) is None
+
+
+@given(named=st.lists(st.text(min_size=0, max_size=3000), max_size=40), head=st.text(max_size=300))
+def test_a_gate_message_is_never_longer_than_its_bound_and_keeps_its_tail(named, head):
+    message = gate_message(head, named, 'required: SUCCESSED')
+    assert len(message) <= MAX_GATE_MESSAGE
+    assert message.endswith('; required: SUCCESSED')
+
+
+def test_a_gate_message_names_five_then_counts_the_rest():
+    named = ['t%d is FAILED' % number for number in range(12)]
+    assert gate_message('12 export tasks', named, 'required: SUCCESSED') == (
+        '12 export tasks: t0 is FAILED; t1 is FAILED; t2 is FAILED; t3 is FAILED; t4 is FAILED; and 7 more; '
+        'required: SUCCESSED')
+    assert gate_message('1 export task', named[:1], 'required: X') == '1 export task: t0 is FAILED; required: X'
+    assert gate_message('No export task', [], 'required: X') == 'No export task; required: X'
+
+
+def test_a_gate_message_names_fewer_when_long_ones_do_not_fit():
+    named = ['%s is FAILED (%s)' % (number, 'e' * 300) for number in range(5)]
+    message = gate_message('5 export tasks', named, 'required: SUCCESSED')
+    # Three of about 313 characters fit in 1000 with the head, the count and the tail; a fourth would not.
+    assert message.count('is FAILED') == 3 and message.endswith('; and 2 more; required: SUCCESSED')
+    alone = gate_message('x' * 2000, [], 'required: SUCCESSED')
+    assert alone == 'x' * (MAX_GATE_MESSAGE - len('...; required: SUCCESSED')) + '...; required: SUCCESSED'

@@ -15,6 +15,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     IncompleteResultError,
     ResponseFormatError,
 )
+from ansible_collections.mlops.cloud.plugins.module_utils import paging
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import ListShape, fetch_all_pages
 
 SHAPE = ListShape('export task list', 'export_tasks', 'total_count', 'task_id')
@@ -279,3 +280,55 @@ def test_a_state_that_is_not_a_string_is_a_format_error():
     body = {'total_count': 1, 'export_tasks': [{'task_id': 'a', 'status': ['FAILED']}]}
     with pytest.raises(ResponseFormatError, match='whose "status" is not a valid state'):
         fetch_all_pages(lambda offset, limit: body, shape, 100, workers=1)
+
+
+CAPPED = ListShape('dataset list', 'export_tasks', 'total_count', 'task_id', total_cap=100)
+
+
+class CappedServer(PagedServer):
+    """A list whose total says at most ``cap`` however many items its pages hold."""
+
+    def __init__(self, count, cap=100, record_offsets=False):
+        super(CappedServer, self).__init__(count, record_offsets=record_offsets)
+        self.cap = cap
+
+    def __call__(self, offset, limit):
+        body = super(CappedServer, self).__call__(offset, limit)
+        return dict(body, total_count=min(body['total_count'], self.cap))
+
+
+@pytest.mark.parametrize('count,limit,pages', [(150, 100, 2), (100, 100, 2), (250, 100, 3), (300, 100, 4),
+                                               (150, 30, 6), (101, 10, 11), (99, 100, 1), (100, 30, 4)])
+def test_a_capped_total_is_read_past_until_a_page_comes_back_short(count, limit, pages):
+    server = CappedServer(count)
+    items, total = fetch_all_pages(server, CAPPED, limit, workers=4)
+    assert [item['task_id'] for item in items] == [task['task_id'] for task in server.tasks]
+    assert total == count
+    assert sorted(server.offsets) == list(range(pages))
+
+
+def test_a_capped_total_is_read_past_with_record_offsets():
+    server = CappedServer(150, record_offsets=True)
+    items, total = fetch_all_pages(server, CAPPED, 10, workers=2)
+    assert [item['task_id'] for item in items] == [task['task_id'] for task in server.tasks]
+    assert total == 150
+
+
+def test_without_a_declared_cap_a_total_of_100_is_taken_at_its_word():
+    server = CappedServer(150)
+    items, total = fetch_all_pages(server, SHAPE, 100, workers=1)
+    assert len(items) == total == 100 and server.offsets == [0]
+
+
+def test_full_pages_past_the_cap_end_at_the_page_bound(monkeypatch):
+    monkeypatch.setattr(paging, 'MAX_PAGES', 5)
+    calls = []
+
+    def endless(offset, limit):
+        calls.append(offset)
+        return {'total_count': 100, 'export_tasks': [{'task_id': '%d-%d' % (offset, n)} for n in range(limit)]}
+
+    with pytest.raises(IncompleteResultError, match='keeps its total_count at 100 while full pages go on; refusing '
+                                                    'to read more than 5 pages'):
+        fetch_all_pages(endless, CAPPED, 100, workers=1)
+    assert calls == [0, 1, 2, 3, 4]

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from ansible_collections.mlops.cloud.plugins.modules import modelarts_dataset_info as module
+from ansible_collections.mlops.cloud.tests.unit.plugins.modules import emulator_admin
 from ansible_collections.mlops.cloud.tests.unit.plugins.modules.run_module import SECRET_KEY, run_main
 
 
@@ -107,3 +108,82 @@ def test_main_names_the_page_that_failed(emulator):
     failed, result, _output = run_main(module, emulator, max_retries=0, limit=2, offset=1)
     assert failed
     assert result['msg'].startswith('List datasets (page 1) failed: HTTP 500, error code APIG.0201')
+
+
+# --- a total the API caps at 100 (the reference: it "cannot exceed 100") ---
+
+def add_datasets(emulator, prefix, count, **items):
+    return [emulator_admin.add_dataset(emulator, '%s-%03d' % (prefix, number), **items) for number in range(count)]
+
+
+@pytest.mark.parametrize('capped', [True, False])
+def test_a_list_whose_total_is_capped_is_read_on_until_a_short_page(emulator, capped):
+    added = add_datasets(emulator, 'many', 150 - ALL_NAMES)
+    if capped:
+        assert requests.post(emulator + '/_emulator/faults', json={'dataset_total_cap': 100}).status_code == 200
+    failed, result, _output = run_main(module, emulator)
+    assert not failed, result
+    assert len(result['datasets']) == len(set(d['dataset_id'] for d in result['datasets'])) == 150
+    assert set(added) <= set(d['dataset_id'] for d in result['datasets'])
+    assert result['total_count'] == 150
+    # Capped: page 0 (total 100, full), then pages 1 (50 items, short). Not capped: the two pages the total says.
+    assert dataset_list_requests(emulator) == ['limit=100&offset=0', 'limit=100&offset=1']
+
+
+def test_a_total_at_the_cap_costs_one_extra_request_when_the_list_really_ends_there(emulator):
+    add_datasets(emulator, 'exactly', 100 - ALL_NAMES)
+    failed, result, _output = run_main(module, emulator)
+    assert not failed, result
+    assert len(result['datasets']) == result['total_count'] == 100
+    assert dataset_list_requests(emulator) == ['limit=100&offset=0', 'limit=100&offset=1']
+
+
+# --- the project-wide gate: include + require_<child>_status ---
+
+FAILED_EXPORT = dict(task_id='failedExport', status='FAILED', create_time=1700000000000, export_type=3,
+                     progress=20.0, error_code='ModelArts.4358', error_msg='Invalid export path')
+
+
+def test_a_project_wide_gate_over_200_datasets_is_short_and_returns_every_violation(emulator):
+    added = add_datasets(emulator, 'gate', 200, tasks=[FAILED_EXPORT])
+    failed, result, _output = run_main(module, emulator, search_content='gate-', include=['export_tasks'],
+                                       require_export_status=['SUCCESSED'])
+    assert failed
+    message = result['msg']
+    assert len(message) <= 1000
+    assert message.startswith('200 violations in 200 datasets: export task failedExport of dataset gate-')
+    assert message.count('is FAILED (ModelArts.4358: Invalid export path)') == 5
+    assert message.endswith('; and 195 more; require_export_status: SUCCESSED')
+    assert len(result['violations']) == 200
+    assert set(found['dataset_id'] for found in result['violations']) == set(added)
+    assert set((found['resource'], found['id'], found['status'], found['error']) for found in result['violations']) \
+        == {('export task', 'failedExport', 'FAILED', 'ModelArts.4358: Invalid export path')}
+    assert all(found['dataset_name'].startswith('gate-') for found in result['violations'])
+    assert len(result['datasets']) == 200
+
+
+def test_a_dataset_without_children_fails_the_project_wide_gate_unless_allow_empty(emulator):
+    empty_id = emulator_admin.add_dataset(emulator, 'fleet-empty')
+    emulator_admin.add_dataset(emulator, 'fleet-good', tasks=[dict(FAILED_EXPORT, status='SUCCESSED', progress=100.0,
+                                                                   error_code=None, error_msg=None)])
+    args = dict(search_content='fleet-', include=['export_tasks'], require_export_status=['SUCCESSED'])
+    failed, result, _output = run_main(module, emulator, **args)
+    assert failed
+    assert result['msg'] == ('1 violation in 1 dataset: dataset fleet-empty (%s) has no export task; '
+                             'require_export_status: SUCCESSED' % empty_id)
+    assert result['violations'] == [dict(resource='export task', dataset_id=empty_id, dataset_name='fleet-empty',
+                                         id=None, status=None, error='no export task')]
+    failed, result, _output = run_main(module, emulator, allow_empty=True, **args)
+    assert not failed, result
+
+
+def test_a_project_wide_gate_with_no_dataset_selected_fails_unless_allow_empty(emulator):
+    args = dict(search_content='no-such-name', include=['export_tasks', 'versions'],
+                require_export_status=['SUCCESSED'], require_version_status=['RUNNING'])
+    failed, result, _output = run_main(module, emulator, **args)
+    assert failed
+    assert result['msg'] == ('No dataset matched search_content no-such-name; require_export_status: SUCCESSED; '
+                             'require_version_status: RUNNING (allow_empty: true passes an empty selection)')
+    assert result['violations'] == []
+    failed, result, _output = run_main(module, emulator, allow_empty=True, **args)
+    assert not failed and result['datasets'] == []
