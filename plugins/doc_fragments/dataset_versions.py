@@ -57,15 +57,23 @@ options:
       - Fail unless every selected version is in one of these states, checked after fetching and, with C(wait),
         after waiting. Usually V([RUNNING]), the version is ready. States are named as for O(status).
       - >-
-        The failure message is one line naming each version that is not, with its state, and for a V(ERROR) or
-        V(DELETED) version the API's C(message) (the error of its release), for example
-        "Dataset version eSOKEQaXhKzxN00WKoV of dataset WxCREuCkBSAlQr9xrde is ERROR (Dataset publish version
-        failed); required: RUNNING". The result still holds every return value.
+        One version not in these states fails the gate with its state, and for a V(ERROR) or V(DELETED) version the
+        API's C(message) (the error of its release), for example "Dataset version eSOKEQaXhKzxN00WKoV of dataset
+        WxCREuCkBSAlQr9xrde is ERROR (Dataset publish version failed); required: RUNNING". A dataset given by
+        O(dataset_name) is named with its id, C(flowers (WxCREuCkBSAlQr9xrde)).
+      - >-
+        With several, the message counts them and names the first five (failed versions first) and how many more, under
+        1000 characters; the module returns every one in C(violations). The result still holds every return value.
       - With C(wait), waiting ends as soon as a selected version has finished in a state not listed here, since the
-        requirement can then no longer be met. Without C(wait) (and always in a lookup), it checks the versions as they are now (an audit).
-      - The selected versions are those O(version_id), O(status) and the server-side filters choose. When none is
-        selected, the requirement holds and nothing fails. To require at least one version, check C(versions)
-        in the play.
+        requirement can then no longer be met. Without C(wait) (and always in a lookup), it checks the versions as they
+        are now (an audit).
+      - >-
+        An empty selection fails (no version at all, or none that the filters and O(latest) keep), naming what was
+        selected; O(allow_empty=true) lets it pass.
+      - >-
+        The fail-safe gates select one version or a window, never "what is running now": O(latest=true) (the newest
+        version must have reached the state), O(version_id) (the one this play created) or O(created_after) (every version
+        since the pipeline started).
     type: list
     elements: str
     choices: [CREATING, RUNNING, DELETING, DELETED, ERROR, '0', '1', '2', '3', '4']

@@ -76,8 +76,14 @@ options:
     description:
       - With V(export_tasks) in O(include), fail unless every export task of every selected dataset is in one of
         these states, for example V([SUCCESSED]), a project-wide gate.
-      - The message is one line per child naming how many items in how many datasets break it, the first five with
-        their dataset and error (failures first), and how many more.
+      - >-
+        The message counts the violations and the datasets they are in, names the first five with their dataset and
+        error (failures first) and how many more, under 1000 characters, for example "2 violations in 2 datasets:
+        export task TZMuy7OKbClkGCAc3gb of dataset flowers (WxCREuCkBSAlQr9xrde) is FAILED (ModelArts.4358: Invalid
+        export path); dataset cars (gfghHSokody6AJigS5A) has no export task; require_export_status: SUCCESSED". The
+        module returns every one in C(violations).
+      - A selected dataset without export tasks breaks the gate, and so does a selection with no dataset at all,
+        unless O(allow_empty=true).
     type: list
     elements: str
     choices: [INIT, RUNNING, SUCCESSED, FAILED]
@@ -85,6 +91,7 @@ options:
     description:
       - With V(versions) in O(include), fail unless every version of every selected dataset is in one of these states
         (by name, or by the API's number as text), for example V([RUNNING]).
+      - Violations are reported as for O(require_export_status); a dataset without versions is one unless O(allow_empty).
     type: list
     elements: str
     choices: [CREATING, RUNNING, DELETING, DELETED, ERROR, '0', '1', '2', '3', '4']
@@ -92,7 +99,16 @@ options:
     description:
       - With V(import_tasks) in O(include), fail unless every import task of every selected dataset is in one of these
         states, for example V([COMPLETED]).
+      - Violations are reported as for O(require_export_status); a dataset without import tasks is one unless
+        O(allow_empty).
     type: list
     elements: str
     choices: [QUEUING, STARTING, RUNNING, COMPLETED, FAILED, NOT_EXIST]
+  allow_empty:
+    description:
+      - >-
+        With a C(require_*_status) gate, let a selected dataset without items of that child, and a selection with no
+        dataset at all, pass. By default both break the gate: "nothing there" is not "everything is fine".
+    type: bool
+    default: false
 '''

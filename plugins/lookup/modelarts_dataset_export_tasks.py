@@ -26,6 +26,7 @@ extends_documentation_fragment:
   - mlops.cloud.lookup
   - mlops.cloud.dataset_parent
   - mlops.cloud.export_tasks
+  - mlops.cloud.gate
   - mlops.cloud.paging
   - mlops.cloud.connection
   - mlops.cloud.connection.plugins
@@ -37,17 +38,22 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Gate a deployment before it starts; fails naming the task and its error unless all SUCCESSED
+- name: Pre-flight gate - the newest export must have SUCCESSED; fails naming it and its error, or when there is none
   ansible.builtin.assert:
-    that: exports | length > 0
+    that: exports | length == 1
   vars:
     exports: "{{ query('mlops.cloud.modelarts_dataset_export_tasks', 'WxCREuCkBSAlQr9xrde',
-                        region='eu-de', require_status=['SUCCESSED']) }}"
+                        region='eu-de', latest=true, require_status=['SUCCESSED']) }}"
 
-- name: Pin the newest export of a dataset found by name
+- name: Pin the newest successful export of a dataset found by name; fails, saying so, when none succeeded
   ansible.builtin.set_fact:
-    newest_export: "{{ query('mlops.cloud.modelarts_dataset_export_tasks', dataset_name='flowers',
-                             region='eu-de', offset=0, limit=1) | first }}"
+    newest_export: "{{ query('mlops.cloud.modelarts_dataset_export_tasks', dataset_name='flowers', region='eu-de',
+                             latest=true, status=['SUCCESSED'], require_status=['SUCCESSED']) | first }}"
+
+- name: Audit - every export since the start of December SUCCESSED
+  ansible.builtin.debug:
+    msg: "{{ query('mlops.cloud.modelarts_dataset_export_tasks', dataset_name='flowers', region='eu-de',
+                   created_after='2026-12-01T00:00:00Z', require_status=['SUCCESSED']) | length }} exports, all SUCCESSED"
 '''
 
 RETURN = r'''

@@ -29,6 +29,7 @@ extends_documentation_fragment:
   - mlops.cloud.lookup
   - mlops.cloud.dataset_parent
   - mlops.cloud.import_tasks
+  - mlops.cloud.gate
   - mlops.cloud.paging
   - mlops.cloud.connection
   - mlops.cloud.connection.plugins
@@ -37,7 +38,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Pre-flight - fail, naming each import and its error, unless every import of the dataset COMPLETED
+- name: Pre-flight - fail, naming each import and its error, unless every import of the dataset COMPLETED (and one exists)
   ansible.builtin.assert:
     that: imports | length > 0
   vars:

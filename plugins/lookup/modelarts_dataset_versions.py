@@ -26,6 +26,7 @@ extends_documentation_fragment:
   - mlops.cloud.lookup
   - mlops.cloud.dataset_parent
   - mlops.cloud.dataset_versions
+  - mlops.cloud.gate
   - mlops.cloud.connection
   - mlops.cloud.connection.plugins
 seealso:
@@ -41,12 +42,12 @@ EXAMPLES = r'''
     current_version: "{{ query('mlops.cloud.modelarts_dataset_versions', 'WxCREuCkBSAlQr9xrde', region='eu-de')
                          | selectattr('is_current') | first }}"
 
-- name: Gate - fails naming each version of the dataset that is not ready, with its message
+- name: Gate - the newest version of the dataset must be ready; fails naming it and its message, or when there is none
   ansible.builtin.assert:
-    that: versions | length > 0
+    that: versions | length == 1
   vars:
     versions: "{{ query('mlops.cloud.modelarts_dataset_versions', dataset_name='flowers', region='eu-de',
-                        require_status=['RUNNING']) }}"
+                        latest=true, require_status=['RUNNING']) }}"
 '''
 
 RETURN = r'''

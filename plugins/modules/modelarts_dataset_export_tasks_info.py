@@ -27,6 +27,7 @@ author:
 extends_documentation_fragment:
   - mlops.cloud.dataset_parent
   - mlops.cloud.export_tasks
+  - mlops.cloud.gate
   - mlops.cloud.connection
   - mlops.cloud.paging
   - mlops.cloud.wait
@@ -87,15 +88,33 @@ EXAMPLES = r'''
   delegate_to: localhost
   register: export
 
-- name: Gate on every running export of a dataset, found by name; fails at the first FAILED one, naming it
+- name: Gate on the newest export of a dataset, found by name; fails at once if it FAILED, even before the play
   mlops.cloud.modelarts_dataset_export_tasks_info:
     region: eu-de
     dataset_name: dataset-example
-    status: [INIT, RUNNING]
+    latest: true
     wait: true
     require_status: [SUCCESSED]
   delegate_to: localhost
-  register: running_exports
+  register: newest_export
+
+- name: Where to deploy from - the newest successful export (empty, not failing, if there is none)
+  mlops.cloud.modelarts_dataset_export_tasks_info:
+    region: eu-de
+    dataset_id: WxCREuCkBSAlQr9xrde
+    latest: true
+    status: [SUCCESSED]
+  delegate_to: localhost
+  register: deploy_from
+
+- name: Gate on every export this pipeline started; fails when there is none, or one FAILED
+  mlops.cloud.modelarts_dataset_export_tasks_info:
+    region: eu-de
+    dataset_id: WxCREuCkBSAlQr9xrde
+    created_after: "{{ pipeline_started }}"  # for example 2026-12-06T08:00:00Z, saved at the start of the run
+    wait: true
+    require_status: [SUCCESSED]
+  delegate_to: localhost
 
 - name: Audit gate - fail unless every export of the dataset SUCCESSED (no waiting)
   mlops.cloud.modelarts_dataset_export_tasks_info:
@@ -196,6 +215,42 @@ dataset_id:
   returned: success, and on failure once the tasks were fetched
   type: str
   sample: WxCREuCkBSAlQr9xrde
+dataset_name:
+  description:
+    - Name of the dataset, when the play gave O(dataset_name).
+  returned: when O(dataset_name) is given, on success and on failure once the tasks were fetched
+  type: str
+  sample: dataset-example
+violations:
+  description:
+    - When O(require_status) fails the run, every export task that broke it (failed tasks first), or, for an empty
+      selection, one entry with C(id) and C(status) null and C(error) saying nothing matched.
+    - The message names only the first five; this list has them all.
+  returned: when O(require_status) fails
+  type: list
+  elements: dict
+  sample:
+    - {"resource": "export task", "dataset_id": "WxCREuCkBSAlQr9xrde", "dataset_name": "dataset-example",
+       "id": "TZMuy7OKbClkGCAc3gb", "status": "FAILED", "error": "ModelArts.4358: Invalid export path"}
+  contains:
+    resource:
+      description: What broke the gate, V(export task).
+      type: str
+    dataset_id:
+      description: ID of the dataset.
+      type: str
+    dataset_name:
+      description: Name of the dataset, when known, else null.
+      type: str
+    id:
+      description: ID of the task (null for an empty selection).
+      type: str
+    status:
+      description: Its state (null for an empty selection).
+      type: str
+    error:
+      description: C(error_code) and C(error_msg) of a failed task, or why an empty selection broke the gate; else null.
+      type: str
 total_count:
   description:
     - The API's own count of the tasks matching the server-side query (dataset and O(export_type)),

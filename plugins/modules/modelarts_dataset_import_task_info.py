@@ -30,6 +30,7 @@ author:
 extends_documentation_fragment:
   - mlops.cloud.dataset_parent
   - mlops.cloud.import_tasks
+  - mlops.cloud.gate
   - mlops.cloud.connection
   - mlops.cloud.paging
   - mlops.cloud.wait
@@ -69,14 +70,22 @@ EXAMPLES = r'''
   delegate_to: localhost
   register: failed_imports
 
-- name: Gate - wait for every unfinished import; fail at the first that does not complete, with its error
+- name: Gate - wait for the newest import of the dataset; fail with its error unless it completes
   mlops.cloud.modelarts_dataset_import_task_info:
     region: eu-de
     dataset_id: gfghHSokody6AJigS5A
-    status: [QUEUING, STARTING, RUNNING]
+    latest: true
     wait: true
     wait_timeout: 3600
     wait_sleep: 30
+    require_status: [COMPLETED]
+  delegate_to: localhost
+
+- name: Audit - every import since the start of December completed (none at all fails too)
+  mlops.cloud.modelarts_dataset_import_task_info:
+    region: eu-de
+    dataset_name: dataset-example
+    created_after: "2026-12-01T00:00:00Z"
     require_status: [COMPLETED]
   delegate_to: localhost
 
@@ -152,6 +161,41 @@ dataset_id:
   returned: success, and on failure once the tasks were fetched
   type: str
   sample: gfghHSokody6AJigS5A
+dataset_name:
+  description:
+    - Name of the dataset, when the play gave O(dataset_name).
+  returned: when O(dataset_name) is given, on success and on failure once the tasks were fetched
+  type: str
+  sample: dataset-example
+violations:
+  description:
+    - When O(require_status) fails the run, every import task that broke it (failed ones first), or, for an empty
+      selection, one entry with C(id) and C(status) null and C(error) saying nothing matched.
+    - The message names only the first five; this list has them all.
+  returned: when O(require_status) fails
+  type: list
+  elements: dict
+  sample:
+    - {"resource": "import task", "dataset_id": "gfghHSokody6AJigS5A", "dataset_name": null, "id": "gfghHSokody6AJigS5A_RHJ1zOkIoI3Nzwxj8nh", "status": "FAILED", "error": "ModelArts.4340: Import path does not contain valid file"}
+  contains:
+    resource:
+      description: What broke the gate, V(import task).
+      type: str
+    dataset_id:
+      description: ID of the dataset.
+      type: str
+    dataset_name:
+      description: Name of the dataset, when known, else null.
+      type: str
+    id:
+      description: ID of the import task (null for an empty selection).
+      type: str
+    status:
+      description: Its state, by name (null for an empty selection).
+      type: str
+    error:
+      description: C(error_code) and C(error_msg) of a failed or vanished task, or why an empty selection broke the gate; else null.
+      type: str
 total_count:
   description:
     - The API's own count of the dataset's import tasks, before the O(status) filter. With O(task_id), V(1).

@@ -78,6 +78,14 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ detection.datasets | selectattr('exist_running_task') | map(attribute='dataset_name') | list }}"
 
+- name: Project-wide gate - every export of every dataset SUCCESSED; each dataset must have one
+  mlops.cloud.modelarts_dataset_info:
+    region: eu-de
+    include: [export_tasks]
+    require_export_status: [SUCCESSED]
+  delegate_to: localhost
+  register: audit
+
 - name: One page of 10 datasets (the second page)
   mlops.cloud.modelarts_dataset_info:
     region: eu-de
@@ -194,10 +202,48 @@ datasets:
       returned: when O(include) names import_tasks
       type: dict
       sample: {"QUEUING": 0, "STARTING": 0, "RUNNING": 0, "COMPLETED": 2, "FAILED": 0, "NOT_EXIST": 0}
+violations:
+  description:
+    - >-
+      When a C(require_*_status) gate fails the run, every offending item of every selected dataset (failures first):
+      a child item not in a required state, or a dataset without items of that child (C(id) and C(status) null).
+      When no dataset is selected at all, the message says so and the list is empty.
+    - The message names only the first five; this list has them all.
+  returned: when a C(require_*_status) gate fails
+  type: list
+  elements: dict
+  sample:
+    - {"resource": "export task", "dataset_id": "WxCREuCkBSAlQr9xrde", "dataset_name": "flowers",
+       "id": "TZMuy7OKbClkGCAc3gb", "status": "FAILED", "error": "ModelArts.4358: Invalid export path"}
+    - {"resource": "export task", "dataset_id": "gfghHSokody6AJigS5A", "dataset_name": "cars",
+       "id": null, "status": null, "error": "no export task"}
+  contains:
+    resource:
+      description: The child that broke the gate, V(export task), V(dataset version) or V(import task).
+      type: str
+    dataset_id:
+      description: ID of the dataset.
+      type: str
+    dataset_name:
+      description: Name of the dataset.
+      type: str
+    id:
+      description: ID of the child item (null for a dataset without any).
+      type: str
+    status:
+      description: Its state, by name (null for a dataset without any).
+      type: str
+    error:
+      description: >-
+        The API's error text of a failed item, or V(no export task) (and so on) for a dataset without any; else
+        null.
+      type: str
 total_count:
   description:
     - The API's own count of the datasets matching the server-side query, before the O(dataset_name) match.
       With O(dataset_id), V(1).
+    - The dataset list documents that its count cannot exceed 100. When it answers exactly 100 and the last page
+      is full, the module reads on until a page comes back short, and this is the number of datasets it read.
   returned: always
   type: int
   sample: 4

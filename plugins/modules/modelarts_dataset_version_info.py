@@ -32,6 +32,7 @@ author:
 extends_documentation_fragment:
   - mlops.cloud.dataset_parent
   - mlops.cloud.dataset_versions
+  - mlops.cloud.gate
   - mlops.cloud.connection
   - mlops.cloud.wait
   - mlops.cloud.info_module
@@ -88,6 +89,15 @@ EXAMPLES = r'''
     require_status: [RUNNING]
   delegate_to: localhost
   register: version
+
+- name: Gate - the newest version of the dataset must be ready; waits while it is created, fails on ERROR
+  mlops.cloud.modelarts_dataset_version_info:
+    region: eu-de
+    dataset_name: dataset-example
+    latest: true
+    wait: true
+    require_status: [RUNNING]
+  delegate_to: localhost
 
 - name: The CSV versions with a split ratio from 0.8 to 1.0, newest 100 only
   mlops.cloud.modelarts_dataset_version_info:
@@ -172,6 +182,41 @@ dataset_id:
   returned: success, and on failure once the versions were fetched
   type: str
   sample: WxCREuCkBSAlQr9xrde
+dataset_name:
+  description:
+    - Name of the dataset, when the play gave O(dataset_name).
+  returned: when O(dataset_name) is given, on success and on failure once the versions were fetched
+  type: str
+  sample: dataset-example
+violations:
+  description:
+    - When O(require_status) fails the run, every dataset version that broke it (failed ones first), or, for an empty
+      selection, one entry with C(id) and C(status) null and C(error) saying nothing matched.
+    - The message names only the first five; this list has them all.
+  returned: when O(require_status) fails
+  type: list
+  elements: dict
+  sample:
+    - {"resource": "dataset version", "dataset_id": "WxCREuCkBSAlQr9xrde", "dataset_name": "dataset-example", "id": "eSOKEQaXhKzxN00WKoV", "status": "ERROR", "error": "Dataset publish version failed"}
+  contains:
+    resource:
+      description: What broke the gate, V(dataset version).
+      type: str
+    dataset_id:
+      description: ID of the dataset.
+      type: str
+    dataset_name:
+      description: Name of the dataset, when known, else null.
+      type: str
+    id:
+      description: ID of the dataset version (null for an empty selection).
+      type: str
+    status:
+      description: Its state, by name (null for an empty selection).
+      type: str
+    error:
+      description: The API's C(message) of a version in V(ERROR) or V(DELETED), or why an empty selection broke the gate; else null.
+      type: str
 total_count:
   description:
     - The API's own count (C(total_number)) of the versions matching the server-side query (dataset,
