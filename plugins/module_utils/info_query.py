@@ -286,6 +286,9 @@ class InfoQuery:
         """``latest, export_type 3, status INIT or RUNNING``: what chose the items, for an empty selection."""
         params = self.params
         parts = ['latest'] if params.get('latest') else []
+        name_key = self.resource.name_key
+        if name_key and params.get(name_key) is not None:
+            parts.append('%s %s' % (name_key, params[name_key]))
         parts += ['%s %s' % (option, params[option]) for option in self.resource.filters
                   if params.get(option) is not None]
         if self.status:
@@ -401,8 +404,9 @@ class InfoQuery:
                 return
             selection = self._selection()
             where = resource.of_parent(self.parent_label)
-            message = 'No %s%s matched %s' % (resource.what, where, selection) if selection else \
-                'No %s%s exists' % (resource.what, where)
+            # latest alone keeps one of any item there is: nothing kept means there was none.
+            message = 'No %s%s matched %s' % (resource.what, where, selection) if selection not in ('', 'latest') \
+                else 'No %s%s exists' % (resource.what, where)
             self._fail_gate(gate_message(message, [], '%s (%s)' % (rules, ALLOW_EMPTY_HINT)),
                             [violation(resource, parent_id, self.parent_name, error='no %s matched' % resource.what)])
         offenders = [(states.is_failed(item), violation(resource, parent_id, self.parent_name, item), item)

@@ -20,7 +20,7 @@ __metaclass__ = type
 
 import time
 
-from ansible.errors import AnsibleLookupError
+from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.lookup import LookupBase
@@ -45,6 +45,14 @@ display = Display()
 VARIABLE_PREFIX = 'mlops_cloud_'
 # Waiting is a task's job (a module with wait, or until/retries): a lookup answers at once.
 MODULE_ONLY_OPTIONS = ('wait', 'wait_timeout', 'wait_sleep')
+
+
+def _is_omit(value, variables):
+    """``default(omit)`` in a ``mlops_cloud_*`` variable: the option is not set (a token before 2.19, a sentinel since)."""
+    omit = variables.get('omit')
+    if omit is not None and isinstance(omit, str) and value == omit:
+        return True
+    return type(value).__name__ == 'Omit' or (isinstance(value, str) and value.startswith('__omit_place_holder__'))
 
 
 def _plain(value):
@@ -107,7 +115,16 @@ class ModelArtsLookup(LookupBase):
         for option in connection_argument_spec():
             name = VARIABLE_PREFIX + option
             if option not in given and variables.get(name) is not None:
-                value = _plain(self._templar.template(variables[name]))
+                try:
+                    value = self._templar.template(variables[name])
+                except AnsibleError as exc:
+                    # ansible-core 2.19 and later raise AnsibleValueOmittedError for default(omit).
+                    if type(exc).__name__ == 'AnsibleValueOmittedError':
+                        continue
+                    raise
+                if _is_omit(value, variables):
+                    continue
+                value = _plain(value)
                 if spec[option].get('no_log') and isinstance(value, str):
                     redactor.add(value)
                 given[option] = value

@@ -38,7 +38,7 @@ SEED = os.path.join(COLLECTION, 'tests', 'integration', 'targets', 'setup_emulat
 BIN = os.path.dirname(sys.executable)
 # emulator/auth.py issues tokens as "MIIemulator" + secrets.token_urlsafe(48).
 TOKEN_SHAPE = re.compile(r'MIIemulator[A-Za-z0-9_-]{16,}')
-GATE_FAILED = re.compile(r'Export task \w+ of dataset \w+ is FAILED \(ModelArts\.4358: Invalid export path\); '
+GATE_FAILED = re.compile(r'Export task \w+ of dataset model-inputs \(\w+\) is FAILED \(ModelArts\.4358: Invalid export path\); '
                          r'required: SUCCESSED')
 
 
@@ -158,21 +158,21 @@ def check_job(work, ident, rc, expect_rc_zero, secrets, check_events):
 
 def demo_events(events):
     listed = task_results(events, 'runner_on_ok', 'List the export tasks of the dataset')
-    gate = task_results(events, 'runner_on_ok', 'Wait for the running exports to finish (the gate; it ends early if one fails)')
+    gate = task_results(events, 'runner_on_ok', 'Wait until every running export has finished (no require_status: nothing ends the wait early)')
     if not listed or not listed[0].get('export_tasks') or not gate:
         raise JobCheckFailed('demo: the job events lack the module tasks\' results')
     return 'listed %d export task(s), waited for %d' % (len(listed[0]['export_tasks']), len(gate[0]['export_tasks']))
 
 
 def gate_ok_events(events):
-    waited = task_results(events, 'runner_on_ok', 'Wait for the newest one; fail with its error message unless it SUCCESSED')
+    waited = task_results(events, 'runner_on_ok', 'Wait for the newest export of the dataset; fail with its error message unless it SUCCESSED')
     if not waited or waited[0]['export_tasks'][0]['status'] != 'SUCCESSED':
         raise JobCheckFailed('gate: no SUCCESSED export task in the job events')
     return 'export %s SUCCESSED' % waited[0]['export_tasks'][0]['task_id']
 
 
 def gate_failed_events(events):
-    failed = task_results(events, 'runner_on_failed', 'Wait for the newest one; fail with its error message unless it SUCCESSED')
+    failed = task_results(events, 'runner_on_failed', 'Wait for the newest export of the dataset; fail with its error message unless it SUCCESSED')
     if not failed or not GATE_FAILED.fullmatch(failed[0].get('msg', '')):
         raise JobCheckFailed('gate: the job events lack the FAILED export\'s message (got %r)' % (
             failed[0].get('msg') if failed else None))

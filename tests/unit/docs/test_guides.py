@@ -17,6 +17,8 @@ DOCS = os.path.join(ROOT, 'docs')
 
 GUIDE_FILES = [
     ('gate-on-export.md', 'playbooks/gate-on-export.yml'),
+    ('audit-exports.md', 'playbooks/gate-on-project.yml'),
+    ('declare-data-in-vars.md', 'playbooks/declare-data-in-vars.yml'),
     ('gate-on-export.md', 'playbooks/gate-on-all-exports.yml'),
     ('audit-exports.md', 'playbooks/audit-exports.yml'),
     ('audit-exports.md', 'playbooks/templates/export-audit.md.j2'),
@@ -44,12 +46,39 @@ def playbook_texts():
     return [read(os.path.join('playbooks', name)) for name in os.listdir(folder) if name.endswith('.yml')]
 
 
-def test_the_readme_gate_is_a_task_of_a_playbook_the_tests_run():
-    gates = [block for block in yaml_blocks(os.path.join(ROOT, 'README.md')) if 'require_status' in block]
-    assert gates, 'the README shows no gate with require_status'
+def test_the_readme_gates_are_tasks_of_playbooks_the_tests_run():
+    gates = [block for block in yaml_blocks(os.path.join(ROOT, 'README.md')) if 'require_' in block]
+    assert len(gates) >= 2, 'the README shows no gate on an export and no project-wide gate'
     for gate in gates:
-        as_task = textwrap.indent(gate, '    ')
-        assert any(as_task in text for text in playbook_texts()), 'the README gate is in no docs/playbooks file:\n' + gate
+        # A task of a play (4 spaces) or of a block in a play (8).
+        as_task = [textwrap.indent(gate, ' ' * indent) for indent in (4, 8)]
+        assert any(task in text for task in as_task for text in playbook_texts()), \
+            'the README gate is in no docs/playbooks file:\n' + gate
+
+
+def test_every_guide_is_listed_in_the_readme():
+    readme = read(os.path.join('..', 'README.md'))
+    for guide in sorted(os.listdir(DOCS)):
+        if guide.endswith('.md') and guide.startswith(('gate-', 'audit-', 'authentication', 'declare-')):
+            assert '(docs/%s' % guide in readme, '%s is not in the README' % guide
+
+
+def test_the_guides_gate_the_fail_safe_way():
+    """A gate on "what is running now" passes when the export failed before it looked."""
+    for text in playbook_texts():
+        for task in text.split('- name: ')[1:]:
+            if 'require_status' in task:
+                assert any(option in task for option in ('latest: true', 'task_id:', 'version_id:', 'created_after:', 'latest=true',
+                                                         'task_id=', 'created_after=')), task
+
+
+def test_every_lookup_is_listed_where_lookups_are():
+    lookups = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, 'plugins', 'lookup'))
+                     if name.endswith('.py') and not name.startswith('_'))
+    for name in ('../README.md', 'declare-data-in-vars.md'):
+        text = read(name)
+        missing = [lookup for lookup in lookups if 'mlops.cloud.%s`' % lookup not in text]
+        assert not missing, '%s does not list %s' % (name, ', '.join(missing))
 
 
 @pytest.mark.parametrize('name', ['README.md', 'plugins/modules/modelarts_dataset_export_tasks_info.py']

@@ -203,8 +203,8 @@ def credential_types(run_jobs):
 
 def test_a_credential_injects_its_methods_variables_only(run_jobs, credential_types):
     injected = run_jobs.inject(credential_types['mlops.cloud AK/SK'], {'access_key': 'AK1', 'secret_key': 'SK1'})
-    assert injected == {'OS_AUTH_URL': 'https://iam.eu-de.otc.t-systems.com/v3', 'OS_ACCESS_KEY': 'AK1',
-                        'OS_SECRET_KEY': 'SK1'}
+    assert injected == {'OS_AUTH_URL': 'https://iam.eu-de.otc.t-systems.com/v3', 'OS_REGION_NAME': 'eu-de',
+                        'OS_ACCESS_KEY': 'AK1', 'OS_SECRET_KEY': 'SK1'}
 
 
 def test_a_credential_without_a_required_input_is_refused(run_jobs, credential_types):

@@ -26,15 +26,25 @@ expect_failure() {
     fi
 }
 
-# prepare [OUTCOME]: reset the emulator; with OUTCOME, add dataset model-inputs whose one export
-# ends as OUTCOME (SUCCESSED or FAILED) 15 seconds from now.
+# prepare [OUTCOME [SECONDS [TASKS]]]: reset the emulator; with OUTCOME, add dataset model-inputs whose
+# one export ends as OUTCOME (SUCCESSED or FAILED) SECONDS (15) from now, beside the finished TASKS
+# (a JSON list, none by default); with OUTCOME "none", the dataset and TASKS only.
 prepare() {
     emulator admin --url "$MLOPS_EMULATOR_URL" reset '{}' > /dev/null
     if [ $# -gt 0 ]; then
+        local running='[]'
+        if [ "$1" != none ]; then
+            running='[{"seconds": '"${2:-15}"', "outcome": "'"$1"'"}]'
+        fi
         emulator admin --url "$MLOPS_EMULATOR_URL" datasets \
-            '{"dataset_name": "model-inputs", "running": [{"seconds": 15, "outcome": "'"$1"'"}]}' > /dev/null
+            '{"dataset_name": "model-inputs", "running": '"$running"', "tasks": '"${3:-[]}"'}' > /dev/null
     fi
 }
+
+# An export of model-inputs that SUCCESSED in 2020, long before any gate of these tests.
+old_success='[{"task_id": "oldSuccess000000001", "status": "SUCCESSED", "progress": 100.0, "path": "/emulator-obs/old/",
+  "export_type": 0, "export_format": 2, "total_sample_count": 20, "finished_sample_count": 20,
+  "create_time": 1606103820120, "update_time": 1606103824823}]'
 
 # prepare_version_gate EXPORT_OUTCOME VERSION_OUTCOME: reset the emulator; add dataset model-inputs
 # with a finished export (SUCCESSED or FAILED) to version V001, and V001 being released: ready (1)
@@ -59,49 +69,100 @@ JSON
 )" > /dev/null
 }
 
-# The gate's message for the FAILED export of dataset model-inputs (its id differs each run).
-gate_failed_msg="Export task [A-Za-z0-9]* of dataset [A-Za-z0-9]* is FAILED (ModelArts.4358: Invalid export path); required: SUCCESSED"
+# The gate's message for the FAILED export of dataset model-inputs (its ids differ each run): the
+# playbooks name the dataset by name, and the message names it as they did.
+gate_failed_msg="Export task [A-Za-z0-9]* of dataset model-inputs ([A-Za-z0-9]*) is FAILED (ModelArts.4358: Invalid export path); required: SUCCESSED"
+no_export_msg="No export task of dataset model-inputs ([A-Za-z0-9]*) exists; required: SUCCESSED (allow_empty: true passes an empty selection)"
 
-# --- gate-on-export.md, password credentials from OS_* variables ---
+# Every guide's environment block sets the region as the README's does; the playbooks take it from there.
+export OS_REGION_NAME=eu-de
+
+# --- gate-on-export.md: the newest export, password credentials from OS_* variables ---
 export OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain
+newest_gate=("$guides/gate-on-export.yml" "${endpoints[@]}" -e dataset_name=model-inputs -e export_wait_sleep=1)
 
-prepare SUCCESSED
-ansible-playbook "$guides/gate-on-export.yml" "${endpoints[@]}" -e dataset_name=model-inputs \
-    -e export_wait_sleep=1 "$@" | tee "$work_dir/gate-ok.log"
+# Passes: the newest export SUCCESSED while the gate waited (an older one SUCCESSED too).
+prepare SUCCESSED 6 "$old_success"
+ansible-playbook "${newest_gate[@]}" "$@" | tee "$work_dir/gate-ok.log"
 grep -q "of dataset model-inputs SUCCESSED, written to /emulator-obs/model-inputs/" "$work_dir/gate-ok.log"
 
-prepare FAILED
-expect_failure "$work_dir/gate-failed.log" "$guides/gate-on-export.yml" "${endpoints[@]}" \
-    -e dataset_name=model-inputs -e export_wait_sleep=1 "$@"
+# Fails: the newest export FAILED while the gate waited.
+prepare FAILED 6 "$old_success"
+expect_failure "$work_dir/gate-failed.log" "${newest_gate[@]}" "$@"
 grep -q "\"msg\": \"$gate_failed_msg\"" "$work_dir/gate-failed.log"
 grep -q "failed=1" "$work_dir/gate-failed.log"
 
-# The export is still running when wait_timeout runs out: the message names it with its progress.
-prepare SUCCESSED
-expect_failure "$work_dir/gate-timeout.log" "$guides/gate-on-export.yml" "${endpoints[@]}" \
-    -e dataset_name=model-inputs -e export_wait_sleep=1 -e export_wait_timeout=3 "$@"
-grep -q "\"msg\": \"Timed out after 3s waiting for export tasks of dataset [A-Za-z0-9]* to finish; still unfinished: [A-Za-z0-9]* (RUNNING, [0-9.]*%)\"" \
+# Fails: the newest export FAILED a second after it started, before the gate did; an older one
+# SUCCESSED. A gate on "what is running now" passed here.
+prepare FAILED 1 "$old_success"
+sleep 2
+expect_failure "$work_dir/gate-failed-before.log" "${newest_gate[@]}" "$@"
+grep -q "\"msg\": \"$gate_failed_msg\"" "$work_dir/gate-failed-before.log"
+
+# Fails: the newest export is still running when wait_timeout runs out; the message names it with its progress.
+prepare SUCCESSED 15
+expect_failure "$work_dir/gate-timeout.log" "${newest_gate[@]}" -e export_wait_timeout=3 "$@"
+grep -q "\"msg\": \"Timed out after 3s waiting for export tasks of dataset model-inputs ([A-Za-z0-9]*) to finish; still unfinished: [A-Za-z0-9]* (RUNNING, [0-9.]*%)\"" \
     "$work_dir/gate-timeout.log"
 
-expect_failure "$work_dir/gate-unknown.log" "$guides/gate-on-export.yml" "${endpoints[@]}" \
+# Fails: the dataset has no export at all.
+prepare none
+expect_failure "$work_dir/gate-no-export.log" "${newest_gate[@]}" "$@"
+grep -q "\"msg\": \"$no_export_msg\"" "$work_dir/gate-no-export.log"
+
+expect_failure "$work_dir/gate-unknown.log" "${newest_gate[@]}" \
     -e dataset_name=no-such-dataset "$@"
 grep -q "No dataset named no-such-dataset in project" "$work_dir/gate-unknown.log"
 
-# Every running export of a dataset: one that succeeds, then one that fails.
-prepare SUCCESSED
-ansible-playbook "$guides/gate-on-all-exports.yml" "${endpoints[@]}" -e dataset_name=model-inputs \
-    -e export_wait_sleep=1 "$@" | tee "$work_dir/gate-all-ok.log"
-grep -q "1 running export(s) of dataset model-inputs finished, all SUCCESSED" "$work_dir/gate-all-ok.log"
-prepare FAILED
-expect_failure "$work_dir/gate-all-failed.log" "$guides/gate-on-all-exports.yml" "${endpoints[@]}" \
-    -e dataset_name=model-inputs -e export_wait_sleep=1 "$@"
-grep -q "\"msg\": \"$gate_failed_msg\"" "$work_dir/gate-all-failed.log"
+# --- gate-on-export.md: every export since the pipeline started ---
+since_gate=("$guides/gate-on-all-exports.yml" "${endpoints[@]}" -e dataset_name=model-inputs -e export_wait_sleep=1)
+since_msg="export(s) of dataset model-inputs since [0-9TZ:-]*, all SUCCESSED"
+
+# Passes: the export of this run SUCCESSED; the one of 2020 is not selected.
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+prepare SUCCESSED 6 "$old_success"
+ansible-playbook "${since_gate[@]}" -e "exports_since=$since" "$@" | tee "$work_dir/since-ok.log"
+grep -q "\"msg\": \"1 $since_msg\"" "$work_dir/since-ok.log"
+
+# Fails: it FAILED while the gate waited.
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+prepare FAILED 6 "$old_success"
+expect_failure "$work_dir/since-failed.log" "${since_gate[@]}" -e "exports_since=$since" "$@"
+grep -q "\"msg\": \"$gate_failed_msg\"" "$work_dir/since-failed.log"
+
+# Fails: it FAILED before the gate started.
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+prepare FAILED 1 "$old_success"
+sleep 2
+expect_failure "$work_dir/since-failed-before.log" "${since_gate[@]}" -e "exports_since=$since" "$@"
+grep -q "\"msg\": \"$gate_failed_msg\"" "$work_dir/since-failed-before.log"
+
+# Fails: still running when wait_timeout runs out.
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+prepare SUCCESSED 15
+expect_failure "$work_dir/since-timeout.log" "${since_gate[@]}" -e "exports_since=$since" -e export_wait_timeout=3 "$@"
+grep -q "\"msg\": \"Timed out after 3s waiting for export tasks of dataset model-inputs ([A-Za-z0-9]*) to finish; still unfinished: " \
+    "$work_dir/since-timeout.log"
+
+# Fails: no export since then (only the one of 2020), naming the window; passes with allow_empty=true.
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+prepare none 0 "$old_success"
+expect_failure "$work_dir/since-none.log" "${since_gate[@]}" -e "exports_since=$since" "$@"
+grep -q "\"msg\": \"No export task of dataset model-inputs ([A-Za-z0-9]*) matched created_after $since; required: SUCCESSED (allow_empty: true passes an empty selection)\"" \
+    "$work_dir/since-none.log"
+ansible-playbook "${since_gate[@]}" -e "exports_since=$since" -e allow_empty=true "$@" | tee "$work_dir/since-none-allowed.log"
+grep -q "\"msg\": \"0 $since_msg\"" "$work_dir/since-none-allowed.log"
+
+# A bad time is refused before any request, naming the option.
+expect_failure "$work_dir/since-bad.log" "${since_gate[@]}" -e exports_since=1796544000 "$@"
+grep -q "created_after as a number is epoch milliseconds (13 digits today), got 1796544000; that looks like seconds: multiply by 1000" \
+    "$work_dir/since-bad.log"
 unset OS_USERNAME OS_PASSWORD OS_USER_DOMAIN_NAME
 
-# --- audit-exports.md, AK/SK from HW_* variables ---
+# --- audit-exports.md, password credentials from the README's OS_* variables ---
 prepare
 report="$work_dir/export-audit.md"
-HW_ACCESS_KEY=EMULATORAK0000000001 HW_SECRET_KEY=emulator-sk-0000000000000000000000000001 \
+OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain \
     ansible-playbook "$guides/audit-exports.yml" "${endpoints[@]}" -e "report_path=$report" "$@"
 echo "===== the audit report the playbook wrote ($report) ====="
 cat "$report"
@@ -133,8 +194,11 @@ grep -q '"msg": "dataset-example: 2 export(s), 0 FAILED"' "$work_dir/vars-ok.log
 grep -q '"msg": "dataset-detection: [0-9]* export(s), [1-9][0-9]* FAILED"' "$work_dir/vars-ok.log"
 expect_failure "$work_dir/vars-failed.log" "$guides/declare-data-in-vars.yml" "${endpoints[@]}" \
     -e dataset_name=dataset-detection "$@"
-grep -q "Export task detectionFailed0001 of dataset datasetDetectionxxxx is FAILED (ModelArts.4312: OBS path does not exist)" \
+grep -q "Export task detectionStuck00003 of dataset dataset-detection (datasetDetectionxxxx) is RUNNING (37.5%); required: SUCCESSED" \
     "$work_dir/vars-failed.log"
+expect_failure "$work_dir/vars-empty.log" "$guides/declare-data-in-vars.yml" "${endpoints[@]}" \
+    -e dataset_name=dataset-empty "$@"
+grep -q "No export task of dataset dataset-empty (datasetEmptyxxxxxxxx) exists; required: SUCCESSED" "$work_dir/vars-empty.log"
 unset OS_USERNAME OS_PASSWORD OS_USER_DOMAIN_NAME
 
 # --- gate-on-dataset-version.md: the export SUCCESSED, then the version it wrote is ready ---
@@ -147,10 +211,54 @@ grep -q '"msg": "Dataset version V001 (exportedVersion0001) of dataset model-inp
     "$work_dir/version-ok.log"
 prepare_version_gate FAILED 1
 expect_failure "$work_dir/version-export-failed.log" "${version_gate[@]}" "$@"
-grep -q '"msg": "Export task exportToVersion0001 of dataset [A-Za-z0-9]* is FAILED (ModelArts.4358: Invalid export path); required: SUCCESSED"' \
+grep -q '"msg": "Export task exportToVersion0001 of dataset model-inputs ([A-Za-z0-9]*) is FAILED (ModelArts.4358: Invalid export path); required: SUCCESSED"' \
     "$work_dir/version-export-failed.log"
 prepare_version_gate SUCCESSED 4
 expect_failure "$work_dir/version-failed.log" "${version_gate[@]}" "$@"
 grep -q '"msg": "Dataset version exportedVersion0001 of dataset [A-Za-z0-9]* is ERROR (Dataset publish version failed); required: RUNNING"' \
     "$work_dir/version-failed.log"
+unset OS_USERNAME OS_PASSWORD OS_USER_DOMAIN_NAME
+
+# --- audit-exports.md: the project-wide gate ---
+export OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain
+project_gate=("$guides/gate-on-project.yml" "${endpoints[@]}" -e "violations_path=$work_dir/violations.json")
+rules="require_export_status: SUCCESSED; require_version_status: RUNNING; require_import_status: COMPLETED"
+
+# Fails on the seed project: a short message, every violation in the file the rescue wrote.
+prepare
+expect_failure "$work_dir/project-failed.log" "${project_gate[@]}" "$@"
+message=$(sed -n 's/^fatal: .*"msg": "\([0-9]* violations in [0-9]* datasets: .*\)"}$/\1/p' "$work_dir/project-failed.log")
+echo "project gate message (${#message} characters): $message"
+test "${#message}" -gt 0 && test "${#message}" -lt 1000
+case "$message" in *"; and "*" more; $rules") ;; *) echo "unexpected project gate message" >&2; exit 1 ;; esac
+python - "$work_dir/violations.json" "$message" <<'PY'
+import json, re, sys
+violations = json.load(open(sys.argv[1]))
+count = int(re.match(r'(\d+) violations in (\d+) datasets', sys.argv[2]).group(1))
+assert len(violations) == count, (len(violations), count)
+assert {v['resource'] for v in violations} == {'export task', 'dataset version', 'import task'}, violations[:3]
+assert any(v['dataset_name'] == 'dataset-empty' and v['id'] is None for v in violations)
+print('%d violations written, the message names the first ones' % len(violations))
+PY
+
+# Passes: one dataset whose export SUCCESSED, whose version is ready and whose import COMPLETED.
+prepare none 0 "$old_success"
+emulator admin --url "$MLOPS_EMULATOR_URL" datasets '{"dataset_name": "all-good", "tasks": '"$old_success"',
+    "running_versions": [{"seconds": 0, "outcome": 1}], "running_imports": [{"seconds": 0, "outcome": "COMPLETED"}]}' > /dev/null
+sleep 1
+ansible-playbook "${project_gate[@]}" -e dataset_name=all-good "$@" | tee "$work_dir/project-ok.log"
+grep -q '"msg": "1 dataset(s): every export SUCCESSED, every version ready, every import COMPLETED"' "$work_dir/project-ok.log"
+
+# Fails: model-inputs has an export but no version and no import.
+expect_failure "$work_dir/project-missing.log" "${project_gate[@]}" -e dataset_name=model-inputs "$@"
+grep -q '"msg": "2 violations in 1 dataset: dataset model-inputs ([A-Za-z0-9]*) has no dataset version; dataset model-inputs ([A-Za-z0-9]*) has no import task; '"$rules"'"' \
+    "$work_dir/project-missing.log"
+
+# Fails: no dataset matched; passes with allow_empty=true.
+expect_failure "$work_dir/project-none.log" "${project_gate[@]}" -e dataset_name=no-such-dataset "$@"
+grep -q '"msg": "No dataset matched dataset_name no-such-dataset; '"$rules"' (allow_empty: true passes an empty selection)"' \
+    "$work_dir/project-none.log"
+ansible-playbook "${project_gate[@]}" -e dataset_name=no-such-dataset -e allow_empty=true "$@" \
+    | tee "$work_dir/project-none-allowed.log"
+grep -q '"msg": "0 dataset(s): every export SUCCESSED' "$work_dir/project-none-allowed.log"
 unset OS_USERNAME OS_PASSWORD OS_USER_DOMAIN_NAME

@@ -84,6 +84,13 @@ def test_an_empty_selection_fails_the_gate_naming_the_dataset_as_the_user_did(em
                                          error='no export task matched')]
 
 
+def test_latest_on_a_dataset_without_exports_says_there_is_none(emulator):
+    failed, result = run_main(emulator, dataset_name='dataset-empty', latest=True, require_status=['SUCCESSED'])
+    assert failed
+    assert result['msg'] == ('No export task of dataset dataset-empty (datasetEmptyxxxxxxxx) exists; required: '
+                             'SUCCESSED (allow_empty: true passes an empty selection)')
+
+
 def test_an_empty_selection_names_what_selected_nothing(emulator):
     failed, result = run_main(emulator, dataset_id=DETECTION, latest=True, export_type=3, status=['INIT'],
                               created_after='2020-01-01T00:00:00Z', require_status=['SUCCESSED'])

@@ -177,6 +177,14 @@ def test_a_dataset_without_children_fails_the_project_wide_gate_unless_allow_emp
     assert not failed, result
 
 
+def test_a_project_wide_gate_names_the_dataset_name_that_matched_nothing(emulator):
+    failed, result, _output = run_main(module, emulator, dataset_name='no-such-name', include=['import_tasks'],
+                                       require_import_status=['COMPLETED'])
+    assert failed
+    assert result['msg'] == ('No dataset matched dataset_name no-such-name; require_import_status: COMPLETED '
+                             '(allow_empty: true passes an empty selection)')
+
+
 def test_a_project_wide_gate_with_no_dataset_selected_fails_unless_allow_empty(emulator):
     args = dict(search_content='no-such-name', include=['export_tasks', 'versions'],
                 require_export_status=['SUCCESSED'], require_version_status=['RUNNING'])
