@@ -176,7 +176,8 @@ violations:
   type: list
   elements: dict
   sample:
-    - {"resource": "import task", "dataset_id": "gfghHSokody6AJigS5A", "dataset_name": null, "id": "gfghHSokody6AJigS5A_RHJ1zOkIoI3Nzwxj8nh", "status": "FAILED", "error": "ModelArts.4340: Import path does not contain valid file"}
+    - {"resource": "import task", "dataset_id": "gfghHSokody6AJigS5A", "dataset_name": null,
+       "id": "gfghHSokody6AJigS5A_RHJ1zOkIoI3Nzwxj8nh", "status": "FAILED", "error": "ModelArts.4340: Import path does not contain valid file"}
   contains:
     resource:
       description: What broke the gate, V(import task).

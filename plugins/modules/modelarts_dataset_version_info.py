@@ -197,7 +197,8 @@ violations:
   type: list
   elements: dict
   sample:
-    - {"resource": "dataset version", "dataset_id": "WxCREuCkBSAlQr9xrde", "dataset_name": "dataset-example", "id": "eSOKEQaXhKzxN00WKoV", "status": "ERROR", "error": "Dataset publish version failed"}
+    - {"resource": "dataset version", "dataset_id": "WxCREuCkBSAlQr9xrde", "dataset_name": "dataset-example",
+       "id": "eSOKEQaXhKzxN00WKoV", "status": "ERROR", "error": "Dataset publish version failed"}
   contains:
     resource:
       description: What broke the gate, V(dataset version).

@@ -158,7 +158,7 @@ def check_job(work, ident, rc, expect_rc_zero, secrets, check_events):
 
 def demo_events(events):
     listed = task_results(events, 'runner_on_ok', 'List the export tasks of the dataset')
-    gate = task_results(events, 'runner_on_ok', 'Wait until every running export has finished (no require_status: nothing ends the wait early)')
+    gate = task_results(events, 'runner_on_ok', 'Wait until every running export has finished (without require_status nothing ends the wait early)')
     if not listed or not listed[0].get('export_tasks') or not gate:
         raise JobCheckFailed('demo: the job events lack the module tasks\' results')
     return 'listed %d export task(s), waited for %d' % (len(listed[0]['export_tasks']), len(gate[0]['export_tasks']))
