@@ -47,7 +47,7 @@ MATRIX_STAGES = ('units', 'integration', 'sanity', 'lint')
 CORE_INDEPENDENT = 'core_independent'
 # The mutation stage mutates these core files of plugins/module_utils (all of it takes longer than
 # CI's time allows on 2 cores); MLOPS_MUTATE names others ("retries.py paging.py", or "all").
-MUTATED_FILES = ('retries.py', 'waiting.py', 'paging.py', 'resources.py', 'signer.py', 'errors.py')
+MUTATED_FILES = ('retries.py', 'waiting.py', 'paging.py', 'resources.py', 'signer.py', 'errors.py', 'selection.py')
 MUTATION_THRESHOLD = 85.0  # per cent of the mutants not reviewed as equivalent that the tests must kill
 EQUIVALENT_MUTANTS = os.path.join(ROOT, 'tests', 'mutation', 'equivalent.txt')
 KILLED_STATUSES = ('killed', 'timeout', 'caught by type check')

@@ -71,7 +71,7 @@ def parse_time(option: str, value) -> Optional[int]:
         if hours > 23 or minutes > 59:
             raise TimeValueError('%s has an invalid time zone offset: %s' % (option, _shown(value)))
         offset_minutes = (hours * 60 + minutes) * (1 if zone[0] == '+' else -1)
-    seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) - offset_minutes * 60
+    seconds = calendar.timegm((year, month, day, hour, minute, second)) - offset_minutes * 60
     return seconds * 1000 + int(fraction)
 
 

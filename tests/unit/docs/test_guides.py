@@ -19,6 +19,7 @@ GUIDE_FILES = [
     ('gate-on-export.md', 'playbooks/gate-on-export.yml'),
     ('audit-exports.md', 'playbooks/gate-on-project.yml'),
     ('declare-data-in-vars.md', 'playbooks/declare-data-in-vars.yml'),
+    ('gate-on-dataset-version.md', 'playbooks/gate-on-dataset-version.yml'),
     ('gate-on-export.md', 'playbooks/gate-on-all-exports.yml'),
     ('audit-exports.md', 'playbooks/audit-exports.yml'),
     ('audit-exports.md', 'playbooks/templates/export-audit.md.j2'),

@@ -124,3 +124,45 @@ def test_an_item_without_an_integer_create_time_is_an_error_about_the_answer(bad
                    lambda: in_window('export task', items, 'task_id', 0, None)):
         with pytest.raises(ResponseFormatError, match='The export task answer for odd has no valid "create_time"'):
             select()
+
+
+def test_the_error_about_a_missing_create_time_says_what_compares_it():
+    with pytest.raises(ResponseFormatError) as error:
+        newest('dataset version', [{'version_id': 'v1'}], 'version_id')
+    assert str(error.value) == ('The dataset version answer for v1 has no valid "create_time", which latest and '
+                                'created_after/created_before compare')
+
+
+def test_the_largest_zone_offsets_are_accepted_and_are_integers():
+    east = parse_time('created_after', '2026-12-06T23:59:00+23:59')
+    west = parse_time('created_after', '2026-12-06T00:00:00-00:59')
+    assert east == millis(datetime.datetime(2026, 12, 6, 0, 0, tzinfo=UTC))
+    assert west == millis(datetime.datetime(2026, 12, 6, 0, 59, tzinfo=UTC))
+    assert all(type(value) is int for value in (east, west, parse_time('created_after', '2026-12-06T01:00:00+01:00')))
+
+
+def test_an_invalid_offset_is_shown_as_given():
+    with pytest.raises(TimeValueError) as error:
+        parse_time('created_before', '2026-12-06T23:00:00+00:60')
+    assert str(error.value) == "created_before has an invalid time zone offset: '2026-12-06T23:00:00+00:60'"
+
+
+def test_a_long_value_is_shown_whole_up_to_60_characters_and_cut_after():
+    sixty = 'y' * 60
+    with pytest.raises(TimeValueError) as error:
+        parse_time('created_after', sixty)
+    assert str(error.value).endswith("got '%s'" % sixty)
+    with pytest.raises(TimeValueError) as error:
+        parse_time('created_after', sixty + 'y')
+    assert str(error.value).endswith("got '%s...'" % ('y' * 57))
+
+
+@pytest.mark.parametrize('value, message', [
+    (10 ** 24, 'created_after as a number is epoch milliseconds (13 digits today), got 10000000000000000000'),
+    (1765036800, 'created_after as a number is epoch milliseconds (13 digits today), got 1765036800; '
+                 'that looks like seconds: multiply by 1000'),
+])
+def test_a_number_out_of_range_is_shown_to_20_digits_with_the_seconds_hint_only_when_small(value, message):
+    with pytest.raises(TimeValueError) as error:
+        parse_time('created_after', value)
+    assert str(error.value) == message
