@@ -248,10 +248,10 @@ class FaultPlan(object):
             entry = self._take("status", path)
             return self._status_fault(entry) if entry is not None else None
 
-    def take_hostile(self, path):
-        """(kind, parameters, earlier uses) of the hostile answer for this request, or None."""
+    def take_hostile(self, path, kinds=hostile.KINDS):
+        """(kind, parameters, earlier uses) of the hostile answer (one of ``kinds``) for this request, or None."""
         with self._lock:
-            for kind in hostile.KINDS:
+            for kind in kinds:
                 entry = self._take(kind, path)
                 if entry is not None:
                     entry.params["used"] += 1

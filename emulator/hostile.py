@@ -8,8 +8,10 @@ The request is served normally first; the hostile kind then rewrites or replaces
 - ``growing_total``: the total grows by a page on every use, and the page is padded to full with
   new tasks, so a client that reads "while the page is full" never stops on its own;
 - ``page_over_limit``: the page holds one item more than the ``limit`` asked for;
-- ``echo_headers``: 400 whose ``error_msg`` echoes the request headers (plain, JSON-escaped and
-  percent-encoded), as some proxies do;
+- ``echo_headers``: 400 whose ``error_msg`` echoes the request's credential headers (``ECHOED_HEADERS``:
+  plain, JSON-escaped and percent-encoded), as some proxies do with all of them;
+- ``echo_body``: 400 in ``text/plain`` that echoes the request body, as some WAFs do; it also applies to
+  IAM (``/v3``) requests, so that a password sent for a token comes back (``IAM_KINDS``);
 - ``redirect``: 302 to ``redirect_location`` (default ``https://attacker.example/collect``);
 - ``gzip_bomb``: a gzip body of about 1 MB that inflates to ``gzip_bomb_mb`` MiB (default 1024);
 - ``trickle_body``: the answer's body is sent one byte every ``trickle_seconds`` (default 1);
@@ -23,10 +25,13 @@ import threading
 import zlib
 from urllib.parse import parse_qs, quote
 
-KINDS = ("redirect", "echo_headers", "gzip_bomb", "trickle_body", "deep_json", "huge_total", "growing_total",
+KINDS = ("redirect", "echo_headers", "echo_body", "gzip_bomb", "trickle_body", "deep_json", "huge_total", "growing_total",
          "page_over_limit", "state_not_string")
 PARAMETERS = {"huge_total_value": 10 ** 9, "gzip_bomb_mb": 1024, "trickle_seconds": 1.0,
               "redirect_location": "https://attacker.example/collect"}
+# The hostile kinds that also apply to IAM requests; the others rewrite ModelArts answers only.
+IAM_KINDS = ("echo_body",)
+ECHOED_HEADERS = ("Authorization", "X-Auth-Token", "X-Security-Token", "X-Project-Id")
 DEEP_JSON_LEVELS = 100000
 TOTAL_KEYS = ("total_count", "total_number")
 LIST_KEYS = ("export_tasks", "datasets", "versions", "import_tasks")
@@ -65,13 +70,16 @@ class Answer(object):
         self.trickle_seconds = None
 
 
-def apply(kind, params, answer, request_headers, query, uses):
+def apply(kind, params, answer, request_headers, query, uses, body=b""):
     """Rewrite ``answer`` for one use of ``kind``; ``uses`` counts earlier uses of this entry."""
     if kind == "redirect":
         answer.status, answer.payload = 302, {}
         answer.headers["Location"] = params["redirect_location"]
+    elif kind == "echo_body":
+        answer.status, answer.data = 400, b"Request rejected by the firewall; the body was: " + (body or b"")
+        answer.headers["Content-Type"] = "text/plain"
     elif kind == "echo_headers":
-        echoed = dict(request_headers.items())
+        echoed = dict((name, value) for name, value in request_headers.items() if name in ECHOED_HEADERS)
         answer.status = 400
         answer.payload = {"error_code": "PROXY.0400", "error_msg": "Bad request; headers were: %s | %s | %s" % (
             "; ".join("%s: %s" % item for item in echoed.items()), json.dumps(echoed),

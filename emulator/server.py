@@ -92,8 +92,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             status, payload = fault.status, {"error_code": fault.error_code, "error_msg": fault.error_msg}
         else:
             status, payload, headers = self._call(route, params, request)
-        answer = self._hostile_answer(raw_path, raw_query, status, payload, headers) \
-            if route is not None and route.kind == "modelarts" else None
+        answer = self._hostile_answer(raw_path, raw_query, status, payload, headers, body,
+                                      hostile.KINDS if route.kind == "modelarts" else hostile.IAM_KINDS) \
+            if route is not None and route.kind in ("modelarts", "iam") else None
         if answer is not None:
             emulator.store.record_request(self.command, template, raw_path, raw_query, answer.status)
             data = answer.data if answer.data is not None else json.dumps(answer.payload).encode("utf-8")
@@ -112,14 +113,14 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if faults.truncated:
             self.close_connection = True  # fewer bytes than announced, then the end of the stream
 
-    def _hostile_answer(self, path, query, status, payload, headers):
-        """The answer rewritten by a planned hostile fault, or None when none applies."""
-        taken = self.server.emulator.faults.take_hostile(path)
+    def _hostile_answer(self, path, query, status, payload, headers, body, kinds):
+        """The answer rewritten by a planned hostile fault of ``kinds``, or None when none applies."""
+        taken = self.server.emulator.faults.take_hostile(path, kinds)
         if taken is None:
             return None
         kind, params, uses = taken
         answer = hostile.Answer(status, payload, headers)
-        hostile.apply(kind, params, answer, self.headers, query, uses)
+        hostile.apply(kind, params, answer, self.headers, query, uses, body)
         return answer
 
     def _call(self, route, params, request):
@@ -153,7 +154,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         ``trickle_seconds`` sends the body one byte at a time with that pause before each."""
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            if "Content-Type" not in (headers or {}):
+                self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data) if content_length is None else content_length))
             self.send_header("X-Request-Id", secrets.token_hex(16))
             for name, value in (headers or {}).items():

@@ -35,6 +35,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     TimeBoundError,
     TransportError,
 )
+from ansible_collections.mlops.cloud.plugins.module_utils.redaction import clip
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import (
     RETRYABLE_STATUSES,
     RetryPolicy,
@@ -400,7 +401,7 @@ def _redirect_error(action, status, headers):
     location = headers.get('Location') or ''
     target = _host_of(location) if '//' in location else 'the same host'
     return TransportError('%s failed: HTTP %s redirect to %s, not followed (credentials are not sent on); '
-                          'check modelarts_endpoint and iam_endpoint' % (action, status, ' '.join(target.split())[:100]))
+                          'check modelarts_endpoint and iam_endpoint' % (action, status, clip(target, 100)))
 
 
 def _api_error(status, headers, content, action):
@@ -410,7 +411,8 @@ def _api_error(status, headers, content, action):
         body = None
     code, message = _error_fields(body)
     if message is None and body is None:
-        message = ' '.join(content.decode('utf-8', 'replace').split())[:200] or None
+        # ApiError quotes it clipped: scrubbed on the whole text before it is cut.
+        message = content.decode('utf-8', 'replace').strip() or None
     error_class = AuthenticationError if status == 401 else ApiError
     return error_class(action, status, code, message, _request_id(headers),
                        parse_retry_after(headers.get('Retry-After')))

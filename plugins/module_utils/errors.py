@@ -7,6 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.mlops.cloud.plugins.module_utils.redaction import clip
+
+# How much of one server-provided text (an error message, a body) a message quotes; codes and ids are shorter.
+MAX_SERVER_TEXT = 500
+MAX_SERVER_CODE = 100
+
 
 class ModelArtsError(Exception):
     """Base class: its ``str()`` is the whole user-facing message, one line, no secret."""
@@ -68,10 +74,10 @@ class ApiError(ModelArtsError):
 
     def _format(self):
         parts = ['%s failed: HTTP %s' % (self.action, self.status)]
-        # Every part comes from the server and may hold line breaks; the message stays one line.
-        parts.append('error code %s' % (one_line(self.error_code) or 'none'))
-        parts.append('message: %s' % (one_line(self.error_msg) or 'none'))
-        parts.append('request id %s' % (one_line(self.request_id) or 'none'))
+        # Every part comes from the server: scrubbed of the run's secrets, then on one line and cut (clip).
+        parts.append('error code %s' % (clip(self.error_code, MAX_SERVER_CODE) or 'none'))
+        parts.append('message: %s' % (clip(self.error_msg, MAX_SERVER_TEXT) or 'none'))
+        parts.append('request id %s' % (clip(self.request_id, MAX_SERVER_CODE) or 'none'))
         text = ', '.join(parts)
         return '%s; %s' % (text, self.hint) if self.hint else text
 
@@ -79,9 +85,3 @@ class ApiError(ModelArtsError):
 class AuthenticationError(ApiError):
     """HTTP 401: credentials, token or signature rejected."""
 
-
-def one_line(text):
-    """``text`` (from a server, so possibly with line breaks) on one line; None stays None."""
-    if text is None:
-        return None
-    return ' '.join(str(text).split())

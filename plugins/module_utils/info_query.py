@@ -24,6 +24,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     WaitTimeoutError,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import pages_needed, run_bounded
+from ansible_collections.mlops.cloud.plugins.module_utils.redaction import clip
 from ansible_collections.mlops.cloud.plugins.module_utils.resources import Resource, ResourceApi, parent_label
 from ansible_collections.mlops.cloud.plugins.module_utils.selection import (
     TIME_OPTIONS,
@@ -192,10 +193,7 @@ def gate_message(head: str, named: List[str], tail: str) -> str:
         if len(body) + 2 + len(tail) <= MAX_GATE_MESSAGE or len(shown) <= 1:
             break
         shown.pop()
-    room = MAX_GATE_MESSAGE - 2 - len(tail)
-    if len(body) > room:
-        body = body[:max(room - 3, 0)] + '...'
-    return '%s; %s' % (body, tail)
+    return '%s; %s' % (clip(body, MAX_GATE_MESSAGE - 2 - len(tail)), tail)
 
 
 class InfoQuery:

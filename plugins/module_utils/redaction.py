@@ -15,9 +15,17 @@ __metaclass__ = type
 
 import json
 import threading
+import weakref
 from urllib.parse import quote, quote_plus
 
 MASK = '********'
+# clip() leaves no run of this many characters of a secret in server text, wherever it cuts.
+SECRET_RUN = 6
+
+# Every Redactor of the process, so that clip() knows the secrets of the run wherever server text is
+# quoted (a lookup's and a module's alike): a weak set, a finished run's secrets go with its Redactor.
+_LIVE = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()
 
 
 def spellings(value):
@@ -41,6 +49,8 @@ class Redactor:
         self._forms = []
         self._sink = sink
         self._lock = threading.Lock()
+        with _LIVE_LOCK:
+            _LIVE.add(self)
 
     def add(self, value):
         """Register a secret the moment it exists (an option, a cached or a freshly issued token)."""
@@ -54,12 +64,61 @@ class Redactor:
                         self._sink.add(form)
             self._forms.sort(key=len, reverse=True)
 
+    def forms(self):
+        with self._lock:
+            return list(self._forms)
+
     def scrub(self, text):
         """``text`` with every spelling of every secret replaced by a mask."""
-        text = str(text)
-        with self._lock:
-            forms = list(self._forms)
-        for form in forms:
-            if form in text:
-                text = text.replace(form, MASK)
-        return text
+        return _replace(str(text), self.forms())
+
+
+def _replace(text, forms):
+    for form in forms:
+        if form in text:
+            text = text.replace(form, MASK)
+    return text
+
+
+def _live_forms():
+    with _LIVE_LOCK:
+        redactors = list(_LIVE)
+    forms = set()
+    for redactor in redactors:
+        forms.update(redactor.forms())
+    return sorted(forms, key=len, reverse=True)
+
+
+def _mask_runs(text, forms):
+    """``text`` with every run of ``SECRET_RUN`` or more characters found in a secret masked: a secret the
+    server echoed in part, or whose end a cut took off."""
+    runs = set(form[start:start + SECRET_RUN] for form in forms for start in range(len(form) - SECRET_RUN + 1))
+    hidden = [False] * len(text)
+    for start in range(len(text) - SECRET_RUN + 1) if runs else ():
+        if text[start:start + SECRET_RUN] in runs:
+            hidden[start:start + SECRET_RUN] = [True] * SECRET_RUN
+    parts, index = [], 0
+    while index < len(text):
+        if hidden[index]:
+            while index < len(text) and hidden[index]:
+                index += 1
+            parts.append(MASK)
+        else:
+            parts.append(text[index])
+            index += 1
+    return ''.join(parts)
+
+
+def clip(text, limit):
+    """Server text, as a message may quote it: every secret of the run masked on the whole text, then put on one
+    line (masked again: collapsed whitespace can form one), then at most ``limit`` characters with ``...``; no run
+    of ``SECRET_RUN`` characters of a secret is left, so neither a cut nor a partial echo shows one. None stays None.
+    """
+    if text is None:
+        return None
+    forms = _live_forms()
+    text = _replace(str(text), forms)
+    text = _replace(' '.join(text.split()), forms)
+    # Only what can be shown is searched for runs; a masked run can be longer than its mask.
+    text = _mask_runs(text[:2 * limit + SECRET_RUN], forms)
+    return text if len(text) <= limit else text[:max(limit - 3, 0)] + '...'

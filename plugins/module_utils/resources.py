@@ -18,7 +18,8 @@ __metaclass__ = type
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.mlops.cloud.plugins.module_utils.client import path_segment
-from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError, one_line
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError
+from ansible_collections.mlops.cloud.plugins.module_utils.redaction import clip
 from ansible_collections.mlops.cloud.plugins.module_utils.paging import ListShape, fetch_all_pages, fetch_page
 
 
@@ -69,7 +70,7 @@ class States:
 
     def name_of(self, item: Dict) -> str:
         value = item.get(self.key)
-        return self._name_of.get(value, 'UNKNOWN (%s)' % (one_line(value) or '')[:40])
+        return self._name_of.get(value, 'UNKNOWN (%s)' % (clip(value, 40) or ''))
 
     def is_terminal(self, item: Dict) -> bool:
         return self.name_of(item) in self.terminal
@@ -90,11 +91,12 @@ class States:
         """``ModelArts.4358: Invalid export path`` for a failed item (at most ``cap`` characters), else None."""
         if self.name_of(item) not in self.failed or not self.error_keys:
             return None
-        details = [one_line(item.get(key)) for key in self.error_keys]
-        if not any(details):
+        details = [item.get(key) for key in self.error_keys]
+        if not any(detail is not None and str(detail).strip() for detail in details):
             return 'no error details'
-        text = ': '.join(detail or 'none' for detail in details)
-        return text if len(text) <= cap else text[:cap - 3] + '...'
+        # Server text: clipped (scrubbed on the whole, then one line and cut), never cut before it is scrubbed.
+        return clip(': '.join('none' if detail is None or not str(detail).strip() else str(detail)
+                              for detail in details), cap)
 
     def describe(self, item: Dict, cap: int = MAX_ERROR_TEXT) -> str:
         """``FAILED (ModelArts.4358: Invalid export path)``, ``RUNNING (42.5%)`` or ``SUCCESSED``."""

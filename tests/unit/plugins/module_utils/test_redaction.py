@@ -11,7 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from ansible_collections.mlops.cloud.plugins.module_utils.redaction import MASK, Redactor
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError
+from ansible_collections.mlops.cloud.plugins.module_utils.redaction import MASK, SECRET_RUN, Redactor, clip
 
 SECRET = 'Zq9/+x"y\\ü\r\n'
 
@@ -42,3 +43,54 @@ def test_a_secret_added_later_is_masked_too():
     assert redactor.scrub('first-secret second-secret') == '%s second-secret' % MASK
     redactor.add('second-secret')
     assert redactor.scrub('first-secret second-secret') == '%s %s' % (MASK, MASK)
+
+
+PASSWORD = 'Zq8#vLm2!rT5wXy9@pK3&nB7$hJ4cF6d'  # 32 characters, as in the attack
+
+
+def shows_a_run_of(secret, text):
+    """Whether ``text`` holds SECRET_RUN consecutive characters of ``secret``."""
+    return any(secret[start:start + SECRET_RUN] in text for start in range(len(secret) - SECRET_RUN + 1))
+
+
+def test_a_cut_never_leaves_a_run_of_a_secret_wherever_it_falls():
+    redactor = Redactor()
+    redactor.add(PASSWORD)
+    echoed = '{"auth": {"identity": {"password": {"user": {"name": "me", "password": "%s"}}}}}' % PASSWORD
+    for limit in range(4, len(echoed) + 10):
+        shown = clip(echoed, limit)
+        assert len(shown) <= limit
+        assert not shows_a_run_of(PASSWORD, shown), (limit, shown)
+    assert clip(echoed, 200) == echoed.replace(PASSWORD, MASK)
+
+
+def test_a_secret_is_masked_before_its_whitespace_is_collapsed():
+    redactor = Redactor()
+    redactor.add('correct  horse  battery  staple')
+    shown = clip('rejected: correct  horse  battery  staple\n(try again)', 300)
+    assert shown == 'rejected: %s (try again)' % MASK
+
+
+def test_a_secret_the_server_echoed_only_in_part_is_masked():
+    token = 'MIIemulator' + 'Ab3_' * 60
+    redactor = Redactor()
+    redactor.add(token)
+    shown = clip('X-Auth-Token: %s [truncated by the proxy]' % token[:150], 300)
+    assert shown == 'X-Auth-Token: %s [truncated by the proxy]' % MASK
+
+
+def test_text_without_a_secret_is_only_put_on_one_line_and_cut():
+    Redactor().add(PASSWORD)
+    assert clip('Invalid\n  export path', 300) == 'Invalid export path'
+    assert clip('x' * 301, 300) == 'x' * 297 + '...'
+    assert clip('x' * 300, 300) == 'x' * 300
+    assert clip(None, 300) is None
+
+
+def test_an_api_error_quotes_a_huge_server_message_scrubbed_and_short():
+    redactor = Redactor()
+    redactor.add(PASSWORD)
+    error = ApiError('Get an IAM token', 400, 'APIGW.0301', ('echo: %s ' % PASSWORD) * 10 ** 5, 'r' * 5000)
+    assert len(str(error)) < 800
+    assert not shows_a_run_of(PASSWORD, str(error))
+    assert str(error).startswith('Get an IAM token failed: HTTP 400, error code APIGW.0301, message: echo: %s echo' % MASK)

@@ -80,7 +80,7 @@ def test_states_keep_their_declaration():
 def test_an_unknown_state_is_named_and_cut():
     states = declare()[1].states
     assert states.name_of({'state': 'LOST'}) == 'UNKNOWN (LOST)'
-    assert states.name_of({'state': 'x' * 50}) == 'UNKNOWN (%s)' % ('x' * 40)
+    assert states.name_of({'state': 'x' * 50}) == 'UNKNOWN (%s...)' % ('x' * 37)
     assert states.name_of({}) == 'UNKNOWN ()'
 
 
