@@ -138,7 +138,7 @@ def test_the_largest_zone_offsets_are_accepted_and_are_integers():
     west = parse_time('created_after', '2026-12-06T00:00:00-00:59')
     assert east == millis(datetime.datetime(2026, 12, 6, 0, 0, tzinfo=UTC))
     assert west == millis(datetime.datetime(2026, 12, 6, 0, 59, tzinfo=UTC))
-    assert all(type(value) is int for value in (east, west, parse_time('created_after', '2026-12-06T01:00:00+01:00')))
+    assert all(isinstance(value, int) for value in (east, west, parse_time('created_after', '2026-12-06T01:00:00+01:00')))
 
 
 def test_an_invalid_offset_is_shown_as_given():
