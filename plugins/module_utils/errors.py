@@ -84,4 +84,3 @@ class ApiError(ModelArtsError):
 
 class AuthenticationError(ApiError):
     """HTTP 401: credentials, token or signature rejected."""
-
