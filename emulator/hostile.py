@@ -10,6 +10,7 @@ The request is served normally first; the hostile kind then rewrites or replaces
 - ``page_over_limit``: the page holds one item more than the ``limit`` asked for;
 - ``echo_headers``: 400 whose ``error_msg`` echoes the request's credential headers (``ECHOED_HEADERS``:
   plain, JSON-escaped and percent-encoded), as some proxies do with all of them;
+- ``control_chars``: 400 whose ``error_msg`` clears the terminal and sets its title (``CONTROL_TEXT``);
 - ``echo_body``: 400 in ``text/plain`` that echoes the request body, as some WAFs do; it also applies to
   IAM (``/v3``) requests, so that a password sent for a token comes back (``IAM_KINDS``);
 - ``redirect``: 302 to ``redirect_location`` (default ``https://attacker.example/collect``);
@@ -25,13 +26,14 @@ import threading
 import zlib
 from urllib.parse import parse_qs, quote
 
-KINDS = ("redirect", "echo_headers", "echo_body", "gzip_bomb", "trickle_body", "deep_json", "huge_total", "growing_total",
+KINDS = ("redirect", "echo_headers", "echo_body", "control_chars", "gzip_bomb", "trickle_body", "deep_json", "huge_total", "growing_total",
          "page_over_limit", "state_not_string")
 PARAMETERS = {"huge_total_value": 10 ** 9, "gzip_bomb_mb": 1024, "trickle_seconds": 1.0,
               "redirect_location": "https://attacker.example/collect"}
 # The hostile kinds that also apply to IAM requests; the others rewrite ModelArts answers only.
 IAM_KINDS = ("echo_body",)
 ECHOED_HEADERS = ("Authorization", "X-Auth-Token", "X-Security-Token", "X-Project-Id")
+CONTROL_TEXT = "\x1b[2J\x1b]0;owned by the server\x07Bad request"
 DEEP_JSON_LEVELS = 100000
 TOTAL_KEYS = ("total_count", "total_number")
 LIST_KEYS = ("export_tasks", "datasets", "versions", "import_tasks")
@@ -78,6 +80,8 @@ def apply(kind, params, answer, request_headers, query, uses, body=b""):
     elif kind == "echo_body":
         answer.status, answer.data = 400, b"Request rejected by the firewall; the body was: " + (body or b"")
         answer.headers["Content-Type"] = "text/plain"
+    elif kind == "control_chars":
+        answer.status, answer.payload = 400, {"error_code": "ModelArts.0400", "error_msg": CONTROL_TEXT}
     elif kind == "echo_headers":
         echoed = dict((name, value) for name, value in request_headers.items() if name in ECHOED_HEADERS)
         answer.status = 400

@@ -109,16 +109,22 @@ def _mask_runs(text, forms):
     return ''.join(parts)
 
 
+def _escape_controls(text):
+    """Control characters left after reflowing (ESC of a terminal sequence, NUL, DEL, C1) as ``\\xNN``:
+    server text cannot clear the user's terminal or set its title through a message."""
+    return ''.join('\\x%02x' % ord(char) if ord(char) < 32 or 127 <= ord(char) < 160 else char for char in text)
+
+
 def clip(text, limit):
     """Server text, as a message may quote it: every secret of the run masked on the whole text, then put on one
-    line (masked again: collapsed whitespace can form one), then at most ``limit`` characters with ``...``; no run
+    line (masked again: collapsed whitespace can form one) with control characters escaped, then at most ``limit`` characters with ``...``; no run
     of ``SECRET_RUN`` characters of a secret is left, so neither a cut nor a partial echo shows one. None stays None.
     """
     if text is None:
         return None
     forms = _live_forms()
     text = _replace(str(text), forms)
-    text = _replace(' '.join(text.split()), forms)
+    text = _escape_controls(_replace(' '.join(text.split()), forms))
     # Only what can be shown is searched for runs; a masked run can be longer than its mask.
     text = _mask_runs(text[:2 * limit + SECRET_RUN], forms)
     return text if len(text) <= limit else text[:max(limit - 3, 0)] + '...'

@@ -94,3 +94,9 @@ def test_an_api_error_quotes_a_huge_server_message_scrubbed_and_short():
     assert len(str(error)) < 800
     assert not shows_a_run_of(PASSWORD, str(error))
     assert str(error).startswith('Get an IAM token failed: HTTP 400, error code APIGW.0301, message: echo: %s echo' % MASK)
+
+
+def test_terminal_control_sequences_from_the_server_are_escaped():
+    shown = clip('\x1b[2J\x1b]0;pwned\x07Invalid\x00 path\x7f\x9b', 300)
+    assert shown == '\\x1b[2J\\x1b]0;pwned\\x07Invalid\\x00 path\\x7f\\x9b'
+    assert clip('Ünïcödé stays', 300) == 'Ünïcödé stays'
