@@ -64,10 +64,26 @@ class ListShape:
         for item in items:
             if not isinstance(item.get(self.id_key), str) or not item.get(self.id_key):
                 raise ResponseFormatError('The %s answer has an item without "%s"' % (self.what, self.id_key))
+            problem = id_problem(item[self.id_key])
+            if problem:
+                # Said to come from the server: the user gave no such id, and it must not reach a URL path.
+                raise ResponseFormatError('The %s answer has an item whose "%s" %s; it came from the server, '
+                                          'not from the play' % (self.what, self.id_key, problem))
             if self.state_key and self.state_key in item and not self.state_valid(item[self.state_key]):
                 raise ResponseFormatError('The %s answer has an item whose "%s" is not a valid state'
                                           % (self.what, self.state_key))
         return Page(items, total)
+
+
+def id_problem(value: str) -> Optional[str]:
+    """Why a server-provided id cannot be used in a URL path or a message, or None."""
+    if value.strip() in ('.', '..', ''):
+        return 'is a dot segment or blank (%r)' % value[:20]
+    try:
+        value.encode('utf-8')
+    except UnicodeEncodeError:
+        return 'is not valid Unicode (a lone surrogate)'
+    return None
 
 
 def pages_needed(total: int, limit: int) -> int:

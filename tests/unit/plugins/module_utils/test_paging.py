@@ -192,6 +192,11 @@ def test_pages_not_started_are_cancelled_after_a_failure():
     ({'total_count': '2', 'export_tasks': []}, 'no valid "total_count"'),
     ({'total_count': True, 'export_tasks': []}, 'no valid "total_count"'),
     ({'total_count': 1, 'export_tasks': [{'status': 'INIT'}]}, 'without "task_id"'),
+    ({'total_count': 1, 'export_tasks': [{'task_id': '..'}]},
+     r'an item whose "task_id" is a dot segment or blank \(\'\.\.\'\); it came from the server, not from the play'),
+    ({'total_count': 1, 'export_tasks': [{'task_id': ' . '}]}, 'is a dot segment or blank'),
+    ({'total_count': 1, 'export_tasks': [{'task_id': '   '}]}, 'is a dot segment or blank'),
+    ({'total_count': 1, 'export_tasks': [{'task_id': 'a\ud800b'}]}, 'is not valid Unicode'),
 ])
 def test_malformed_pages_are_format_errors(body, message):
     with pytest.raises(ResponseFormatError, match=message):
@@ -332,3 +337,9 @@ def test_full_pages_past_the_cap_end_at_the_page_bound(monkeypatch):
                                                     'to read more than 5 pages'):
         fetch_all_pages(endless, CAPPED, 100, workers=1)
     assert calls == [0, 1, 2, 3, 4]
+
+def test_an_id_is_shown_to_20_characters_and_ordinary_ids_pass():
+    assert paging.id_problem('.' * 2) == "is a dot segment or blank ('..')"
+    assert paging.id_problem(' ' * 30) == "is a dot segment or blank ('%s')" % (' ' * 20)
+    assert paging.id_problem('TZMuy7OKbClkGCAc3gb') is None
+    assert paging.id_problem('a.b..c') is None

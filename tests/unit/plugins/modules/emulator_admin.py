@@ -24,3 +24,8 @@ def list_queries(emulator_url, path_end):
     """The query strings of the served requests whose path ends with ``path_end``, oldest first."""
     served = requests.get(emulator_url + '/_emulator/stats').json()['requests']
     return [entry['query'] for entry in served if entry['path'].endswith(path_end)]
+
+
+def list_paths(emulator_url):
+    """The paths of every request the emulator served, oldest first."""
+    return [entry['path'] for entry in requests.get(emulator_url + '/_emulator/stats').json()['requests']]

@@ -195,3 +195,13 @@ def test_a_project_wide_gate_with_no_dataset_selected_fails_unless_allow_empty(e
     assert result['violations'] == []
     failed, result, _output = run_main(module, emulator, allow_empty=True, **args)
     assert not failed and result['datasets'] == []
+
+
+def test_a_dot_dot_id_from_the_server_is_the_servers_error_and_reaches_no_url(emulator):
+    emulator_admin.add_dataset(emulator, 'dots', dataset_id='..')
+    failed, result, _output = run_main(module, emulator, include=['export_tasks'])
+    assert failed
+    assert result['msg'] == ('The dataset list answer has an item whose "dataset_id" is a dot segment or blank '
+                             "('..'); it came from the server, not from the play")
+    assert not any('/datasets/../' in path or path.endswith('/datasets/..')
+                   for path in emulator_admin.list_paths(emulator))
