@@ -16,7 +16,7 @@ The request is served normally first; the hostile kind then rewrites or replaces
 - ``redirect``: 302 to ``redirect_location`` (default ``https://attacker.example/collect``);
 - ``gzip_bomb``: a gzip body of about 1 MB that inflates to ``gzip_bomb_mb`` MiB (default 1024);
 - ``trickle_body``: the answer's body is sent one byte every ``trickle_seconds`` (default 1);
-- ``deep_json``: a 200 whose body is an array nested 100,000 levels deep;
+- ``deep_json``: a 200 whose body is an array nested ``deep_json_levels`` deep (default 100,000);
 - ``state_not_string``: every listed item's ``status`` becomes a list.
 """
 
@@ -26,15 +26,14 @@ import threading
 import zlib
 from urllib.parse import parse_qs, quote
 
-KINDS = ("redirect", "echo_headers", "echo_body", "control_chars", "gzip_bomb", "trickle_body", "deep_json", "huge_total", "growing_total",
-         "page_over_limit", "state_not_string")
-PARAMETERS = {"huge_total_value": 10 ** 9, "gzip_bomb_mb": 1024, "trickle_seconds": 1.0,
+KINDS = ("redirect", "echo_headers", "echo_body", "control_chars", "gzip_bomb", "trickle_body", "deep_json",
+         "huge_total", "growing_total", "page_over_limit", "state_not_string")
+PARAMETERS = {"huge_total_value": 10 ** 9, "deep_json_levels": 100000, "gzip_bomb_mb": 1024, "trickle_seconds": 1.0,
               "redirect_location": "https://attacker.example/collect"}
 # The hostile kinds that also apply to IAM requests; the others rewrite ModelArts answers only.
 IAM_KINDS = ("echo_body",)
 ECHOED_HEADERS = ("Authorization", "X-Auth-Token", "X-Security-Token", "X-Project-Id")
 CONTROL_TEXT = "\x1b[2J\x1b]0;owned by the server\x07Bad request"
-DEEP_JSON_LEVELS = 100000
 TOTAL_KEYS = ("total_count", "total_number")
 LIST_KEYS = ("export_tasks", "datasets", "versions", "import_tasks")
 ID_KEYS = ("task_id", "dataset_id", "version_id")
@@ -45,9 +44,10 @@ _BOMBS_LOCK = threading.Lock()
 
 def validate_parameters(spec):
     """Raise ValueError naming a bad hostile parameter."""
-    value = spec.get("huge_total_value")
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise ValueError("huge_total_value must be a non-negative integer")
+    for key in ("huge_total_value", "deep_json_levels"):
+        value = spec.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ValueError("%s must be a non-negative integer" % key)
     for key in ("gzip_bomb_mb", "trickle_seconds"):
         value = spec.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
@@ -94,7 +94,8 @@ def apply(kind, params, answer, request_headers, query, uses, body=b""):
     elif kind == "trickle_body":
         answer.trickle_seconds = float(params["trickle_seconds"])
     elif kind == "deep_json":
-        answer.status, answer.data = 200, b"[" * DEEP_JSON_LEVELS + b"]" * DEEP_JSON_LEVELS
+        levels = int(params["deep_json_levels"])
+        answer.status, answer.data = 200, b"[" * levels + b"]" * levels
     elif answer.status == 200 and isinstance(answer.payload, dict):
         _rewrite_list(kind, params, answer.payload, query, uses)
 

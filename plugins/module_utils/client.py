@@ -48,6 +48,8 @@ REQUEST_ID_HEADERS = ('X-Request-Id', 'X-Openstack-Request-Id', 'X-Compute-Reque
 # The largest answer read, after decompression. A page of 100 export tasks is about 100 KB;
 # 1,000 dataset versions about 2 MB.
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
+# Levels of JSON objects and arrays an answer may have; the APIs' deepest answers have fewer than 10.
+MAX_JSON_DEPTH = 64
 READ_CHUNK_BYTES = 64 * 1024
 IDEMPOTENT_METHODS = frozenset(('GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'))
 
@@ -379,10 +381,26 @@ def _root_cause(exc):
 def _parse_json(content):
     """The decoded document, or raise ValueError with the reason."""
     try:
-        return json.loads(content.decode('utf-8'))
+        document = json.loads(content.decode('utf-8'))
     except RecursionError:
         # The decoder's own stack limit: no API answer nests this deep.
         raise ValueError('nested too deeply')
+    if _nests_deeper_than(document, MAX_JSON_DEPTH):
+        # Below the decoder's limit, a document can still be too deep for Ansible's serializer.
+        raise ValueError('nested too deeply (more than %d levels)' % MAX_JSON_DEPTH)
+    return document
+
+
+def _nests_deeper_than(document, limit):
+    """Whether ``document`` has more than ``limit`` levels of objects and arrays (walked without recursion)."""
+    pending = [(document, 1)] if isinstance(document, (dict, list)) else []
+    while pending:
+        value, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _decode_json(content, status, headers, action):

@@ -10,7 +10,7 @@ import email.utils
 
 import pytest
 
-from ansible_collections.mlops.cloud.plugins.module_utils.client import _error_fields, build_url
+from ansible_collections.mlops.cloud.plugins.module_utils.client import MAX_JSON_DEPTH, _error_fields, _parse_json, build_url
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy, parse_retry_after
 
@@ -68,3 +68,24 @@ def test_no_retry_that_would_end_after_the_deadline():
     policy = RetryPolicy(max_retries=5, base_delay=4.0, deadline=105.0, clock=lambda: now[0], jitter=lambda: 1.0)
     assert policy.delay_before(1) == 4.0
     assert policy.delay_before(2) is None
+
+
+def nested(levels, inner=b'1'):
+    return b'{"a": ' * levels + inner + b'}' * levels
+
+
+@pytest.mark.parametrize('levels', [MAX_JSON_DEPTH + 1, 600, 990, 100000])
+def test_an_answer_nested_deeper_than_the_bound_is_refused_whatever_the_decoder_could_take(levels):
+    with pytest.raises(ValueError, match='^nested too deeply'):
+        _parse_json(nested(levels))
+    with pytest.raises(ValueError, match='^nested too deeply'):
+        _parse_json(b'[' * levels + b']' * levels)
+
+
+def test_an_answer_at_the_bound_and_a_scalar_are_accepted():
+    document = _parse_json(nested(MAX_JSON_DEPTH - 1, b'[2]'))
+    for _level in range(MAX_JSON_DEPTH - 1):
+        document = document['a']
+    assert document == [2]
+    assert _parse_json(b'"text"') == 'text'
+    assert _parse_json(b'[[], {"a": []}]') == [[], {'a': []}]
