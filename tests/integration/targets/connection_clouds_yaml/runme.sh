@@ -32,7 +32,7 @@ clouds:
     auth:
       auth_url: ${MLOPS_EMULATOR_URL}/v3
       username: emulator-user
-      password: not-the-password
+      password: not-the-right-one
       user_domain_name: emulator-domain
     modelarts_endpoint_override: ${MLOPS_EMULATOR_URL}
 YAML
@@ -47,7 +47,7 @@ YAML
 export OS_CLIENT_CONFIG_FILE="$clouds_dir/clouds.yaml" OS_CLIENT_SECURE_FILE="$clouds_dir/secure.yaml"
 ansible-playbook "$target_dir/profiles.yml" "$@" 2>&1 | tee "$work_dir/clouds.log"
 # No secret of any profile appears in the output, even when a profile's credentials are refused.
-for secret in emulator-password emulator-sk-0000000000000000000000000001 not-the-password; do
+for secret in emulator-password emulator-sk-0000000000000000000000000001 not-the-right-one; do
     if grep -q -- "$secret" "$work_dir/clouds.log"; then
         echo "secret $secret leaked into the output" >&2
         exit 1
