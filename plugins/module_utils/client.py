@@ -181,6 +181,10 @@ class ApiClient:
             try:
                 status, answer_headers, content = self._send(method, url, headers, body, attempt_deadline)
             except (requests.exceptions.RequestException, AnswerReadError) as exc:
+                if self._run_bound_ended(attempt_deadline, exc):
+                    # The run's bound cut this attempt short, not the server's slowness within timeout.
+                    raise TimeBoundError('%s failed: %s ran out during the request (%s)' % (
+                        action, self.bound_name, host))
                 error = TransportError('%s failed: %s' % (action, describe_transport_error(exc, host)))
                 retry_number += 1
                 retryable = _is_retryable_transport(exc) and (
@@ -210,6 +214,12 @@ class ApiClient:
                     continue
                 raise _exhausted(error, retry_number)
             raise error
+
+    def _run_bound_ended(self, attempt_deadline, exc):
+        """Whether ``exc`` is a timeout of an attempt that the run's deadline, not ``timeout``, ended."""
+        timed_out = isinstance(exc, requests.exceptions.Timeout) or getattr(exc, 'timed_out', False)
+        return (timed_out and self.deadline is not None and attempt_deadline >= self.deadline
+                and time.monotonic() >= self.deadline)
 
     def _attempt_deadline(self, action):
         """When the next attempt must be over: ``timeout`` from now, never after the run's deadline."""
@@ -252,9 +262,10 @@ def _host_of(url):
 class AnswerReadError(Exception):
     """The answer's body could not be read within the bounds (internal to the client)."""
 
-    def __init__(self, reason, retryable):
+    def __init__(self, reason, retryable, timed_out=False):
         super(AnswerReadError, self).__init__(reason)
         self.retryable = retryable
+        self.timed_out = timed_out
 
 
 def _decoder(content_encoding):
@@ -287,7 +298,7 @@ def read_answer(response, deadline, limit=None):
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AnswerReadError('timed out reading the answer', retryable=True)
+                raise AnswerReadError('timed out reading the answer', retryable=True, timed_out=True)
             _set_read_timeout(raw, remaining)
             chunk = read(READ_CHUNK_BYTES, decode_content=False)
             if not chunk:
@@ -301,7 +312,7 @@ def read_answer(response, deadline, limit=None):
     except zlib.error:
         raise AnswerReadError('the answer is not valid compressed data', retryable=False)
     except (urllib3.exceptions.ReadTimeoutError, socket.timeout):
-        raise AnswerReadError('timed out reading the answer', retryable=True)
+        raise AnswerReadError('timed out reading the answer', retryable=True, timed_out=True)
     except (urllib3.exceptions.HTTPError, OSError):
         raise AnswerReadError('connection broken while reading the answer', retryable=True)
     if len(body) > limit:

@@ -19,7 +19,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, ModelArtsError
 from ansible_collections.mlops.cloud.plugins.module_utils.catalog import EXPORT_TASK_STATES, EXPORT_TASKS
-from ansible_collections.mlops.cloud.plugins.module_utils.paging import fetch_all_pages
+from ansible_collections.mlops.cloud.plugins.module_utils.paging import fetch_all_pages, id_problem
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
@@ -27,7 +27,8 @@ JSON = st.recursive(
     max_leaves=20)
 
 TASK = st.fixed_dictionaries(
-    {'task_id': st.text(min_size=1, max_size=8)},
+    # An id the client can use in a URL path: not blank, '.' or '..' (those are the server's error).
+    {'task_id': st.text(min_size=1, max_size=8).filter(lambda text: id_problem(text) is None)},
     optional={'status': st.sampled_from(['INIT', 'RUNNING', 'SUCCESSED', 'FAILED']) | st.text(max_size=5),
               'progress': st.floats(0, 100), 'path': st.text(max_size=10), 'new_field': JSON})
 

@@ -17,7 +17,7 @@ import requests
 
 from ansible_collections.mlops.cloud.plugins.module_utils.auth import StaticTokenAuth
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient
-from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, TransportError
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, TimeBoundError, TransportError
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
 
 # From emulator/seed.py: the example dataset (two export tasks) in project eu-de.
@@ -113,6 +113,25 @@ def test_a_retry_that_would_end_after_the_deadline_is_not_waited_for(emulator):
     # Given up at once: a 5 s pause would end after the deadline, and nothing is sent after it.
     assert raised.value.status == 429 and time.monotonic() < deadline
     assert [status for status, _at in task_list_arrivals(emulator)] == [429]
+
+
+def test_a_request_the_runs_bound_cuts_short_names_the_bound_not_the_server(emulator):
+    plan_faults(emulator, slow_body=1, slow_body_seconds=3)
+    deadline = time.monotonic() + 1
+    client = client_for(emulator, policy(deadline=deadline), deadline=deadline)
+    client.bound_name = 'the time bound of this test'
+    with pytest.raises(TimeBoundError) as raised:
+        client.get(emulator, TASKS_PATH, action='List the tasks')
+    assert str(raised.value) == 'List the tasks failed: the time bound of this test ran out during the request (%s)' % (
+        emulator.split('//', 1)[1])
+
+
+def test_a_slow_answer_within_the_runs_bound_is_the_servers_timeout(emulator):
+    plan_faults(emulator, slow_body=1, slow_body_seconds=3)
+    client = client_for(emulator, policy(max_retries=0), deadline=time.monotonic() + 60)
+    client.timeout = 1
+    with pytest.raises(TransportError, match='^List the tasks failed: timed out reading the answer'):
+        client.get(emulator, TASKS_PATH, action='List the tasks')
 
 
 class Redirecting(BaseHTTPRequestHandler):
