@@ -338,6 +338,7 @@ def test_full_pages_past_the_cap_end_at_the_page_bound(monkeypatch):
         fetch_all_pages(endless, CAPPED, 100, workers=1)
     assert calls == [0, 1, 2, 3, 4]
 
+
 def test_an_id_is_shown_to_20_characters_and_ordinary_ids_pass():
     assert paging.id_problem('.' * 2) == "is a dot segment or blank ('..')"
     assert paging.id_problem(' ' * 30) == "is a dot segment or blank ('%s')" % (' ' * 20)
