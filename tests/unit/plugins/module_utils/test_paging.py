@@ -333,9 +333,12 @@ def test_full_pages_past_the_cap_end_at_the_page_bound(monkeypatch):
         calls.append(offset)
         return {'total_count': 100, 'export_tasks': [{'task_id': '%d-%d' % (offset, n)} for n in range(limit)]}
 
-    with pytest.raises(IncompleteResultError, match='keeps its total_count at 100 while full pages go on; refusing '
-                                                    'to read more than 5 pages'):
-        fetch_all_pages(endless, CAPPED, 100, workers=1)
+    # The shape is declared here, in the test, so that mutation testing attributes its construction to it.
+    capped = ListShape('dataset list', 'export_tasks', 'total_count', 'task_id', total_cap=100)
+    with pytest.raises(IncompleteResultError) as raised:
+        fetch_all_pages(endless, capped, 100, workers=1)
+    assert str(raised.value) == ('The dataset list answer keeps its total_count at 100 while full pages go on; '
+                                 'refusing to read more than 5 pages (use offset to read single pages)')
     assert calls == [0, 1, 2, 3, 4]
 
 
@@ -344,3 +347,4 @@ def test_an_id_is_shown_to_20_characters_and_ordinary_ids_pass():
     assert paging.id_problem(' ' * 30) == "is a dot segment or blank ('%s')" % (' ' * 20)
     assert paging.id_problem('TZMuy7OKbClkGCAc3gb') is None
     assert paging.id_problem('a.b..c') is None
+    assert paging.id_problem('a\ud800') == 'is not valid Unicode (a lone surrogate)'

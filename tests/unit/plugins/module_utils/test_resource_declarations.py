@@ -215,3 +215,25 @@ def test_a_state_field_with_a_single_state():
     states = States('power', [('ON', 'on')], terminal=('ON',), failed=())
     assert states.choices() == ['ON'] and states.is_valid('on') and not states.is_valid(1)
     assert states.name_of({'power': 'on'}) == 'ON' and states.is_terminal({'power': 'on'})
+
+
+def test_a_declared_total_cap_reaches_the_list_shape():
+    capped = Resource('shelf', 'shelves', '/v2/{project_id}/shelves', 'shelves', 'total', 'shelf_id', total_cap=100)
+    assert capped.shape.total_cap == 100 and declare()[0].shape.total_cap is None
+
+
+def test_a_parent_named_by_the_play_is_named_in_the_action():
+    client = RecordingClient(page={'books': [], 'count': 0})
+    ResourceApi(declare()[1], Connection(client), 's1', parent_name='Fiction').list_page(0, 10)
+    ResourceApi(declare()[1], Connection(client), 's1').list_page(0, 10)
+    assert [call[2] for call in client.calls] == ['List books of shelf Fiction (s1) (page 0)',
+                                                  'List books of shelf s1 (page 0)']
+
+
+def test_error_details_that_are_blank_are_none_and_a_cap_is_kept():
+    states = States('state', [('BAD', 'BAD')], terminal=('BAD',), failed=('BAD',), error_keys=('code', 'text'))
+    assert states.error_of({'state': 'BAD', 'code': '', 'text': '  '}) == 'no error details'
+    assert states.error_of({'state': 'BAD', 'code': 'E1', 'text': ' '}) == 'E1: none'
+    assert states.error_of({'state': 'BAD', 'code': None, 'text': 'disk full'}) == 'none: disk full'
+    assert states.describe({'state': 'BAD', 'code': 'E1', 'text': 'x' * 50}, 20) == 'BAD (E1: %s...)' % ('x' * 13)
+
