@@ -236,4 +236,3 @@ def test_error_details_that_are_blank_are_none_and_a_cap_is_kept():
     assert states.error_of({'state': 'BAD', 'code': 'E1', 'text': ' '}) == 'E1: none'
     assert states.error_of({'state': 'BAD', 'code': None, 'text': 'disk full'}) == 'none: disk full'
     assert states.describe({'state': 'BAD', 'code': 'E1', 'text': 'x' * 50}, 20) == 'BAD (E1: %s...)' % ('x' * 13)
-
