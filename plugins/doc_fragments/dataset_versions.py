@@ -61,19 +61,10 @@ options:
         API's C(message) (the error of its release), for example "Dataset version eSOKEQaXhKzxN00WKoV of dataset
         WxCREuCkBSAlQr9xrde is ERROR (Dataset publish version failed); required: RUNNING". A dataset given by
         O(dataset_name) is named with its id, C(flowers (WxCREuCkBSAlQr9xrde)).
-      - >-
-        With several, the message counts them and names the first five (failed versions first) and how many more, under
-        1000 characters; the module returns every one in C(violations). The result still holds every return value.
       - With C(wait), waiting ends as soon as a selected version has finished in a state not listed here, since the
         requirement can then no longer be met. Without C(wait) (and always in a lookup), it checks the versions as they
         are now (an audit).
-      - >-
-        An empty selection fails (no version at all, or none that the filters and O(latest) keep), naming what was
-        selected; O(allow_empty=true) lets it pass.
-      - >-
-        The fail-safe gates select one version or a window, never "what is running now": O(latest=true) (the newest
-        version must have reached the state), O(version_id) (the one this play created) or O(created_after) (every version
-        since the pipeline started).
+      - Several offenders, an empty selection and the fail-safe selections are described in the notes.
     type: list
     elements: str
     choices: [CREATING, RUNNING, DELETING, DELETED, ERROR, '0', '1', '2', '3', '4']

@@ -39,19 +39,10 @@ options:
         C(error_msg), for an unfinished one its progress, for example "Export task TZMuy7OKbClkGCAc3gb of dataset
         model-inputs (WxCREuCkBSAlQr9xrde) is FAILED (ModelArts.4358: Invalid export path); required: SUCCESSED".
         The dataset is named as the play named it: by O(dataset_name) with its id, or by O(dataset_id).
-      - >-
-        With several, the message counts them and names the first five (failed tasks first) and how many more, under
-        1000 characters; the module returns every one in C(violations). The result still holds every return value.
       - With C(wait), waiting ends as soon as a selected task has finished in a state not listed here, since the
         requirement can then no longer be met. Without C(wait) (and always in a lookup), it checks the tasks as they
         are now (an audit).
-      - >-
-        An empty selection fails (no task at all, or none that the filters and O(latest) keep), naming what was
-        selected; O(allow_empty=true) lets it pass.
-      - >-
-        The fail-safe gates select one task or a window, never "what is running now": O(latest=true) (the newest
-        task must have reached the state), O(task_id) (the one this play created) or O(created_after) (every task
-        since the pipeline started).
+      - Several offenders, an empty selection and the fail-safe selections are described in the notes.
     type: list
     elements: str
     choices: [INIT, RUNNING, SUCCESSED, FAILED]

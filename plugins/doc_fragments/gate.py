@@ -52,4 +52,16 @@ options:
         running is fine.
     type: bool
     default: false
+notes:
+  - >-
+    A gate (O(require_status)) that several items break fails with a message that counts them and names the first
+    five (failed ones first) and how many more, under 1000 characters; the module returns every one in
+    C(violations). The result still holds every return value.
+  - >-
+    A gate fails on an empty selection (no item at all, or none that the filters and O(latest) keep), naming what
+    was selected, unless O(allow_empty=true).
+  - >-
+    The fail-safe gates select one item or a window, never "what is running now": O(latest=true) (the newest item
+    must have reached the state), the item's id option (the one this play created) or O(created_after) (every item
+    since the pipeline started).
 '''

@@ -35,19 +35,10 @@ options:
         C(error_code) and C(error_msg), for example "Import task gfghHSokody6AJigS5A_RHJ1zOkIoI3Nzwxj8nh of dataset
         WxCREuCkBSAlQr9xrde is FAILED (ModelArts.4340: Import path does not contain valid file); required: COMPLETED".
         A dataset given by O(dataset_name) is named with its id, C(flowers (WxCREuCkBSAlQr9xrde)).
-      - >-
-        With several, the message counts them and names the first five (failed tasks first) and how many more, under
-        1000 characters; the module returns every one in C(violations). The result still holds every return value.
       - With C(wait), waiting ends as soon as a selected task has finished in a state not listed here, since the
         requirement can then no longer be met. Without C(wait) (and always in a lookup), it checks the tasks as they
         are now (an audit).
-      - >-
-        An empty selection fails (no task at all, or none that the filters and O(latest) keep), naming what was
-        selected; O(allow_empty=true) lets it pass.
-      - >-
-        The fail-safe gates select one task or a window, never "what is running now": O(latest=true) (the newest
-        task must have reached the state), O(task_id) (the one this play created) or O(created_after) (every task
-        since the pipeline started).
+      - Several offenders, an empty selection and the fail-safe selections are described in the notes.
     type: list
     elements: str
     choices: [QUEUING, STARTING, RUNNING, COMPLETED, FAILED, NOT_EXIST]
