@@ -26,27 +26,29 @@ options:
         C(auth.security_token), C(auth_type) (V(aksk), V(password), V(token)), C(region_name),
         C(modelarts_endpoint_override), C(cacert), and C(cloud_domain). An AK/SK pair at the top level of
         the profile (C(ak), C(sk), as opentelekomcloud.cloud writes it) is used when the profile has no other credentials."
-      - Precedence is option, then profile, then environment variable. Options set explicitly override the
-        profile's values; credentials for another method given as options replace the profile's credentials.
-        The environment fills only what the profile leaves unset, never credentials once the profile has them.
+      - The profile is taken whole, never completed from the environment. Options set explicitly that are not
+        credentials override the profile's values; credentials given as options together with O(cloud) are an error.
+        A profile without credentials is an error.
       - A profile that does not exist is an error naming the files searched.
-      - Falls back to E(OS_CLOUD).
+      - Falls back to E(OS_CLOUD), unless the options hold credentials; E(OS_CLOUD) beside credentials of
+        another family in the environment is an error.
     type: str
   access_key:
     description:
       - Access key ID (AK) for AK/SK authentication. Every request is signed with SDK-HMAC-SHA256.
-      - Falls back to the E(OS_ACCESS_KEY) or E(HW_ACCESS_KEY) environment variable.
+      - Falls back to the E(OS_ACCESS_KEY), E(HW_ACCESS_KEY) or E(HUAWEICLOUD_SDK_AK) environment variable
+        (one family at a time, see the notes).
       - Give O(access_key) and O(secret_key), or O(username) and O(password), or O(auth_token); only one method at a time.
     type: str
   secret_key:
     description:
       - Secret access key (SK) that goes with O(access_key).
-      - Falls back to E(OS_SECRET_KEY) or E(HW_SECRET_KEY).
+      - Falls back to E(OS_SECRET_KEY), E(HW_SECRET_KEY) or E(HUAWEICLOUD_SDK_SK).
     type: str
   security_token:
     description:
       - Security token of temporary AK/SK credentials, sent as C(X-Security-Token).
-      - Falls back to E(OS_SECURITY_TOKEN) or E(HW_SECURITY_TOKEN).
+      - Falls back to E(OS_SECURITY_TOKEN), E(HW_SECURITY_TOKEN) or E(HUAWEICLOUD_SDK_SECURITY_TOKEN).
     type: str
   username:
     description:
@@ -72,24 +74,27 @@ options:
     description:
       - ID of the project to work in. When not set it is taken from the IAM token (password authentication)
         or looked up by O(project_name) through IAM.
-      - Falls back to E(OS_PROJECT_ID) or E(HW_PROJECT_ID).
+      - Falls back to E(OS_PROJECT_ID), E(HW_PROJECT_ID) or E(HUAWEICLOUD_SDK_PROJECT_ID), of the family the
+        credentials come from.
     type: str
   project_name:
     description:
       - Name of the project to work in, used when O(project_id) is not set. Defaults to O(region).
-      - Falls back to E(OS_PROJECT_NAME) or E(HW_PROJECT_NAME).
+      - Falls back to E(OS_PROJECT_NAME) or E(HW_PROJECT_NAME), of the family the credentials come from.
     type: str
   region:
     description:
       - Region, for example V(eu-de) (Open Telekom Cloud) or V(ap-southeast-1) (Huawei Cloud).
         Builds the default endpoints and the default O(project_name).
-      - Falls back to E(OS_REGION_NAME) or E(HW_REGION_NAME).
+      - Falls back to E(OS_REGION_NAME) or E(HW_REGION_NAME), of the family the credentials come from
+        (E(HUAWEICLOUD_SDK_AK) and its family have no region variable).
     type: str
   cloud_domain:
     description:
       - Domain suffix of the cloud's endpoints. The default V(otc.t-systems.com) is Open Telekom Cloud;
         use V(myhuaweicloud.com) for Huawei Cloud.
-      - Falls back to E(HW_CLOUD). When neither is set, V(otc.t-systems.com) is used.
+      - Falls back to E(HW_CLOUD) when the credentials come from the E(HW_*) family. When neither is set,
+        V(otc.t-systems.com) is used.
     type: str
   modelarts_endpoint:
     description:
@@ -102,7 +107,8 @@ options:
     description:
       - Full URL of the IAM endpoint including C(/v3), like E(OS_AUTH_URL).
         Defaults to C(https://iam.<region>.<cloud_domain>/v3).
-      - Falls back to E(OS_AUTH_URL) or E(HW_AUTH_URL).
+      - Falls back to E(OS_AUTH_URL), E(HW_AUTH_URL) or E(HUAWEICLOUD_SDK_IAM_ENDPOINT), of the family the
+        credentials come from.
       - The same rules as for O(modelarts_endpoint) apply.
     type: str
   validate_certs:
@@ -154,8 +160,13 @@ requirements:
   - python >= 3.8
   - requests
 notes:
-  - Set credentials for exactly one authentication method, as options or as environment variables.
-    An option always wins over an environment variable. Secrets are never logged or returned.
+  - Set credentials for exactly one authentication method, from exactly one place, the first of - the options;
+    the C(clouds.yaml) profile named by O(cloud); the environment, where exactly one family (E(OS_CLOUD), E(OS_*),
+    E(HW_*) or E(HUAWEICLOUD_SDK_*)) may hold credentials. That place is taken whole - its endpoints, region and
+    project go with its credentials, never completed from another family, so that a password never goes to an
+    endpoint a leftover variable names. Two families in the environment fail naming the variables to unset; a
+    variable of another family that is not used is named in a warning. Options that are not credentials always apply.
+    Secrets are never logged or returned.
   - All modules of this collection belong to the action group C(mlops.cloud.modelarts),
     so shared options can be set once with C(module_defaults).
   - Credentials (options, environment variables, C(clouds.yaml) values) have surrounding whitespace such as a trailing

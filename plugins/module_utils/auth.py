@@ -60,9 +60,9 @@ class AkSkAuth(AuthMethod):
     optional = ('security_token',)
     secrets = ('secret_key', 'security_token')
     environment = {
-        'access_key': ('OS_ACCESS_KEY', 'HW_ACCESS_KEY'),
-        'secret_key': ('OS_SECRET_KEY', 'HW_SECRET_KEY'),
-        'security_token': ('OS_SECURITY_TOKEN', 'HW_SECURITY_TOKEN'),
+        'access_key': ('OS_ACCESS_KEY', 'HW_ACCESS_KEY', 'HUAWEICLOUD_SDK_AK'),
+        'secret_key': ('OS_SECRET_KEY', 'HW_SECRET_KEY', 'HUAWEICLOUD_SDK_SK'),
+        'security_token': ('OS_SECURITY_TOKEN', 'HW_SECURITY_TOKEN', 'HUAWEICLOUD_SDK_SECURITY_TOKEN'),
     }
     profile_keys = {
         'access_key': ('ak', 'access_key', 'access'),

@@ -45,16 +45,22 @@ LOOPBACK_HOSTS = ('localhost', '127.0.0.1', '::1')
 # Both go into endpoint host names: modelarts.<region>.<cloud_domain>.
 HOST_LABELS = {'region': re.compile(r'[A-Za-z0-9-]+'), 'cloud_domain': re.compile(r'[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+')}
 
-# Option -> environment variables, first one set wins; an explicit option wins over all.
-# Credentials come from their method's declaration (auth.AUTH_METHODS).
+# Option -> environment variables. Each variable belongs to one family (FAMILIES, by its prefix) and a
+# family is taken whole: its credentials, endpoints, region and project together, never completed from
+# another. Credentials come from their method's declaration (auth.AUTH_METHODS).
 ENVIRONMENT = dict(
     [(option, names) for method in AUTH_METHODS for option, names in method.environment.items()],
-    project_id=('OS_PROJECT_ID', 'HW_PROJECT_ID'),
+    project_id=('OS_PROJECT_ID', 'HW_PROJECT_ID', 'HUAWEICLOUD_SDK_PROJECT_ID'),
     project_name=('OS_PROJECT_NAME', 'HW_PROJECT_NAME'),
     region=('OS_REGION_NAME', 'HW_REGION_NAME'),
-    iam_endpoint=('OS_AUTH_URL', 'HW_AUTH_URL'),
+    iam_endpoint=('OS_AUTH_URL', 'HW_AUTH_URL', 'HUAWEICLOUD_SDK_IAM_ENDPOINT'),
     cloud_domain=('HW_CLOUD',),
 )
+# Environment families, in the order the documentation lists them, named by their prefix.
+FAMILIES = ('OS_', 'HW_', 'HUAWEICLOUD_SDK_')
+CHOICE_ORDER = ('Credentials come from one place, the first of: the module options; the clouds.yaml profile '
+                'named by cloud; the environment, where exactly one of OS_CLOUD, OS_*, HW_* and HUAWEICLOUD_SDK_* '
+                'may hold credentials. Each is taken whole, never completed from another.')
 
 # Every default of the connection options, in one place (the spec and the doc fragment use them).
 DEFAULTS = dict(validate_certs=True, timeout=30, max_retries=4, token_cache=True, max_concurrent_requests=16)
@@ -98,19 +104,38 @@ def connection_argument_spec() -> Dict[str, Dict]:
     return spec
 
 
-def _env_value(option, environ):
+def _family_of(variable):
+    return next(family for family in FAMILIES if variable.startswith(family))
+
+
+def _family_variables(family, environ, options=None):
+    """The variables of ``family`` that are set, for ``options`` (default: every option)."""
+    options = ENVIRONMENT if options is None else options
+    return [name for option in options for name in ENVIRONMENT.get(option, ())
+            if _family_of(name) == family and environ.get(name)]
+
+
+def _family_value(option, family, environ):
     for name in ENVIRONMENT.get(option, ()):
-        if environ.get(name):
+        if _family_of(name) == family and environ.get(name):
             return environ[name], name
     return None, None
 
 
-class ConnectionSettings:
-    """Resolved options: what the user set, else the ``clouds.yaml`` profile named by
-    ``cloud`` (or ``OS_CLOUD``), else the environment, else defaults.
+def _methods_chosen(values):
+    """The methods whose selecting options have a value in ``values``."""
+    return [method.name for method in AUTH_METHODS if any(values.get(option) for option in method.selectors)]
 
-    With a profile, the environment still fills options the profile leaves unset, but
-    never credentials: the profile (or the options) chose the authentication method.
+
+class ConnectionSettings:
+    """Resolved options: what the user set, and the rest from the one family the credentials come
+    from: the options themselves, the ``clouds.yaml`` profile named by ``cloud``, or one family of
+    environment variables (``OS_CLOUD``'s profile, ``OS_*``, ``HW_*`` or ``HUAWEICLOUD_SDK_*``).
+
+    A family is taken whole and never completed from another, so a password never goes to an
+    endpoint that a leftover variable of another shell named. Options the user set explicitly
+    always win. ``ignored`` maps an option left unset to the variable of another family that
+    was not used for it, so that messages can say so.
     """
 
     def __init__(self, params, environ=None, cwd=None):
@@ -118,89 +143,136 @@ class ConnectionSettings:
         self.values = dict(params)
         self.sources = {}
         self.profile = None
-        cloud = params.get('cloud') or environ.get('OS_CLOUD')
-        if cloud:
-            try:
-                self.profile = load_profile(cloud, environ=environ, cwd=cwd)
-            except ConfigurationError as exc:
-                # The profile's name may be a secret pasted in the wrong place; mask the option secrets
-                # with the one scrubber, so these settings are safe to report on their own too.
-                redactor = Redactor()
-                for option in SECRET_OPTIONS:
-                    redactor.add(params.get(option))
-                raise ConfigurationError(redactor.scrub(str(exc)))
-            self._apply_profile(params)
-        self.method = self._choose_method(self.values, {} if self._profile_method() else environ)
-        for option in ENVIRONMENT:
+        explicit = _methods_chosen(params)
+        if len(explicit) > 1:
+            raise ConfigurationError(
+                'Options for more than one authentication method are set (%s); set only one of: '
+                'access_key/secret_key, username/password, auth_token' % ' and '.join(explicit))
+        if explicit:
+            if params.get('cloud'):
+                raise ConfigurationError(
+                    'Credentials are set as options (%s) and cloud names a clouds.yaml profile: %s Drop cloud '
+                    '(and set region, project and endpoints as options), or keep the credentials in the profile '
+                    '(secure.yaml can hold its secrets apart)' % (
+                        ', '.join(option for option in CREDENTIAL_OPTIONS if params.get(option)), CHOICE_ORDER))
+            self.method = explicit[0]
+            self.family = 'the module options'
+        elif params.get('cloud'):
+            self._use_profile(params['cloud'], params, environ, cwd, 'cloud')
+        else:
+            self._use_environment(params, environ, cwd)
+        # Masked even when another family was chosen: a secret in the environment is a secret.
+        self._environment_secrets = [environ[name] for option in SECRET_OPTIONS
+                                     for name in ENVIRONMENT.get(option, ()) if environ.get(name)]
+        self.ignored = {}
+        for option, names in ENVIRONMENT.items():
             if self.values.get(option) in (None, ''):
-                if option in CREDENTIAL_OPTIONS and (not self._belongs_to_method(option) or self._profile_method()):
-                    self.values[option] = None
-                    continue
-                value, variable = _env_value(option, environ)
-                self.values[option] = value
-                if variable:
-                    self.sources[option] = variable
+                self.values[option] = None
+                unused = [name for name in names if environ.get(name)]
+                if unused:
+                    self.ignored[option] = unused[0]
         self._clean_credentials()
         self._check_required()
         self._check_numbers()
         self._check_endpoints()
         self._check_ca_cert()
 
-    def _profile_method(self):
-        return self.profile.method if self.profile is not None else None
-
-    def _apply_profile(self, params):
-        """Fill options the user did not set from the profile; explicit credentials win whole."""
-        explicit = self._choose_method(params, {}, required=False)
+    def _use_profile(self, name, params, environ, cwd, named_by):
+        try:
+            self.profile = load_profile(name, environ=environ, cwd=cwd)
+        except ConfigurationError as exc:
+            # The profile's name may be a secret pasted in the wrong place; mask the option secrets
+            # with the one scrubber, so these settings are safe to report on their own too.
+            redactor = Redactor()
+            for option in SECRET_OPTIONS:
+                redactor.add(params.get(option))
+            raise ConfigurationError(redactor.scrub(str(exc)))
         profile = self.profile
-        if explicit and profile.method and explicit != profile.method:
-            profile.method = None  # the options chose another method: none of the profile's credentials apply
+        if profile.method is None:
+            raise ConfigurationError(
+                'The clouds.yaml profile, %s (named by %s), has no credentials: add them to its auth section '
+                '(or secure.yaml), or give them as options without cloud. %s' % (profile.describe(), named_by,
+                                                                                CHOICE_ORDER))
+        self.method = profile.method
+        self.family = 'the clouds.yaml profile, %s,' % profile.describe()
         for option, value in profile.values.items():
-            if option in CREDENTIAL_OPTIONS and profile.method is None:
-                continue
             if self.values.get(option) in (None, ''):
                 self.values[option] = value
                 self.sources[option] = profile.describe()
         if self.values.get('cloud') in (None, ''):
             self.values['cloud'] = profile.name
 
-    def _belongs_to_method(self, option):
-        return self.method is not None and option in method_named(self.method).options()
-
-    @staticmethod
-    def _choose_method(params, environ, required=True):
-        explicit = [method.name for method in AUTH_METHODS if any(params.get(option) for option in method.selectors)]
-        if len(explicit) > 1:
+    def _use_environment(self, params, environ, cwd):
+        holders = {}
+        for family in FAMILIES:
+            if any(_family_value(option, family, environ)[1] for method in AUTH_METHODS
+                   for option in method.env_selectors):
+                holders['%s*' % family] = _family_variables(family, environ, CREDENTIAL_OPTIONS)
+        if environ.get('OS_CLOUD'):
+            holders['OS_CLOUD'] = ['OS_CLOUD']
+        if len(holders) > 1:
+            keep = ['to keep %s: unset %s' % (kept, ' '.join(name for family, names in holders.items()
+                                                            if family != kept for name in names))
+                    for kept in holders]
             raise ConfigurationError(
-                'Options for more than one authentication method are set (%s); set only one of: '
-                'access_key/secret_key, username/password, auth_token' % ' and '.join(explicit))
-        if explicit:
-            return explicit[0]
-        from_env = {}
+                'The environment holds credentials of more than one family (%s). Unset the variables of every '
+                'family but the one you mean (%s), or give the credentials as options. %s' % (
+                    '; '.join('%s: %s' % (family, ', '.join(names)) for family, names in holders.items()),
+                    '; '.join(keep), CHOICE_ORDER))
+        if 'OS_CLOUD' in holders:
+            self._use_profile(environ['OS_CLOUD'], params, environ, cwd, 'OS_CLOUD')
+            return
+        if not holders:
+            raise ConfigurationError(
+                'No credentials: set access_key and secret_key, or username, password and domain_name, '
+                'or auth_token (or one family of environment variables: OS_*, HW_* or HUAWEICLOUD_SDK_*), '
+                'or name a clouds.yaml profile with cloud')
+        family = list(holders)[0][:-1]
+        by_method = {}
         for method in AUTH_METHODS:
-            names = [_env_value(option, environ)[1] for option in method.env_selectors]
+            names = [_family_value(option, family, environ)[1] for option in method.env_selectors]
             names = [name for name in names if name]
             if names:
-                from_env[method.name] = names
-        if len(from_env) > 1:
+                by_method[method.name] = names
+        if len(by_method) > 1:
             raise ConfigurationError(
                 'The environment sets credentials for more than one authentication method (%s); '
                 'unset all but one, or set the credentials as module options' % '; '.join(
-                    '%s: %s' % (method, ', '.join(names)) for method, names in sorted(from_env.items())))
-        if from_env:
-            return list(from_env)[0]
-        if not required:
-            return None
-        raise ConfigurationError(
-            'No credentials: set access_key and secret_key, or username, password and domain_name, '
-            'or auth_token (or their OS_* / HW_* environment variables), or name a clouds.yaml profile with cloud')
+                    '%s: %s' % (method, ', '.join(names)) for method, names in sorted(by_method.items())))
+        self.method = list(by_method)[0]
+        self.family = 'the %s* environment variables' % family
+        owned = method_named(self.method).options()
+        for option in ENVIRONMENT:
+            if option in CREDENTIAL_OPTIONS and option not in owned:
+                continue
+            if self.values.get(option) in (None, ''):
+                value, variable = _family_value(option, family, environ)
+                if variable:
+                    self.values[option] = value
+                    self.sources[option] = variable
+
+    def not_used(self, option):
+        """Why a variable set for ``option`` was not used, for a message about the option (or '')."""
+        variable = self.ignored.get(option)
+        if not variable:
+            return ''
+        return ' (%s is set, but the credentials come from %s, which is never completed from another family)' % (
+            variable, self.family)
+
+    def notices(self):
+        """Warnings for variables of another family that were set for an option left unset."""
+        return ['%s is set but not used: the credentials come from %s, and a family is never completed from '
+                'another; set %s as an option if you mean it' % (variable, self.family, option)
+                for option, variable in sorted(self.ignored.items())
+                if option not in CREDENTIAL_OPTIONS or option in method_named(self.method).options()]
 
     def _check_required(self):
         needed = method_named(self.method).required
         missing = [option for option in needed if not self.values.get(option)]
         if missing:
-            raise ConfigurationError('%s authentication needs %s; missing: %s' % (
-                self.method, ', '.join(needed), ', '.join(missing)))
+            raise ConfigurationError('%s authentication needs %s; missing: %s, from %s%s' % (
+                self.method, ', '.join(needed), ', '.join(missing), self.family,
+                ''.join(self.not_used(option) for option in missing)))
 
     def _clean_credentials(self):
         """Strip surrounding whitespace (a token read from a file ends in a newline); refuse the rest."""
@@ -270,13 +342,16 @@ class ConnectionSettings:
         """Secret values, including those read from the environment, for ``no_log_values``."""
         values = [self.values[option] for option in SECRET_OPTIONS if self.values.get(option)]
         profile_secrets = self.profile.secrets if self.profile is not None else []
-        return values + [value for value in profile_secrets if value not in values]
+        for value in profile_secrets + self._environment_secrets:
+            if value not in values:
+                values.append(value)
+        return values
 
     def _endpoint_host(self, service, option):
         region = self.values.get('region')
         if not region:
-            raise ConfigurationError('region is required to build the %s endpoint; set region '
-                                     '(or OS_REGION_NAME / HW_REGION_NAME) or %s' % (service, option))
+            raise ConfigurationError('region is required to build the %s endpoint; set region or %s%s' % (
+                service, option, self.not_used('region')))
         return '%s.%s.%s' % (service.lower(), region, self.values.get('cloud_domain') or DEFAULT_CLOUD_DOMAIN)
 
     @property
@@ -343,7 +418,7 @@ class Connection:
             return values['project_name']
         if not values.get('region'):
             raise ConfigurationError('Set project_id, project_name or region: the project is '
-                                     'needed to scope the request')
+                                     'needed to scope the request%s' % self.settings.not_used('region'))
         return values['region']
 
     @property
@@ -380,6 +455,8 @@ def open_connection(params: Dict, redactor, warn, started: float, deadline=None,
         redactor.add(value)
     if not settings.values['validate_certs']:
         warn('validate_certs is false: the TLS certificate of the endpoints is not verified.')
+    for notice in settings.notices():
+        warn(notice)
     for option in settings.cleartext_endpoints():
         warn('%s uses http://: credentials and tokens cross the network unencrypted; use https://' % option)
     return Connection(settings, warn=warn, deadline=deadline, started=started, on_secret=redactor.add, cancel=cancel)

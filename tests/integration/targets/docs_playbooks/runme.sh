@@ -177,13 +177,35 @@ test "$(grep -c '^| dataset-250 | [A-Za-z0-9]\{19\} | [0-9-]* [0-9:]* | [0-9.]*%
 # --- authentication.md: each method, from the environment ---
 OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain \
     ansible-playbook "$guides/authentication.yml" "${endpoints[@]}" "$@" | tee "$work_dir/auth-password.log"
-HW_ACCESS_KEY=EMULATORAK0000000001 HW_SECRET_KEY=emulator-sk-0000000000000000000000000001 \
+# Each family is taken whole: the HW_* keys with HW_REGION_NAME, the SDK's keys with the region as an option.
+HW_ACCESS_KEY=EMULATORAK0000000001 HW_SECRET_KEY=emulator-sk-0000000000000000000000000001 HW_REGION_NAME=eu-de \
     ansible-playbook "$guides/authentication.yml" "${endpoints[@]}" "$@" | tee "$work_dir/auth-aksk.log"
 OS_AUTH_TOKEN="$(python ../setup_emulator/issue_token.py "$MLOPS_EMULATOR_URL")" \
     ansible-playbook "$guides/authentication.yml" "${endpoints[@]}" "$@" | tee "$work_dir/auth-token.log"
-for method in password aksk token; do
+HUAWEICLOUD_SDK_AK=EMULATORAK0000000001 HUAWEICLOUD_SDK_SK=emulator-sk-0000000000000000000000000001 \
+    ansible-playbook "$guides/authentication.yml" "${endpoints[@]}" -e region=eu-de "$@" | tee "$work_dir/auth-sdk.log"
+for method in password aksk token sdk; do
     grep -q '"msg": "5 datasets in eu-de: dataset-detection, ' "$work_dir/auth-$method.log"
 done
+# A complete HW_* password set goes to HW_AUTH_URL, not to an OS_AUTH_URL left over from another shell
+# (here a closed port: had the password gone there, the run would fail).
+hw_password_set=(HW_USER_NAME=emulator-user HW_USER_PASSWORD=emulator-password HW_DOMAIN_NAME=emulator-domain
+                 HW_REGION_NAME=eu-de "HW_AUTH_URL=$MLOPS_EMULATOR_URL/v3")
+(
+    export "${hw_password_set[@]}" OS_AUTH_URL=http://127.0.0.1:9/v3
+    ansible-playbook "$guides/authentication.yml" -e "modelarts_endpoint=$MLOPS_EMULATOR_URL" "$@" \
+        | tee "$work_dir/auth-hw-family.log"
+)
+grep -q '"msg": "5 datasets in eu-de: dataset-detection, ' "$work_dir/auth-hw-family.log"
+# With a stale OS_USERNAME as well, the families are not mixed: the run fails naming both, and what to unset.
+(
+    export "${hw_password_set[@]}" OS_USERNAME=stale-user
+    expect_failure "$work_dir/auth-two-families.log" "$guides/authentication.yml" "${endpoints[@]}" "$@"
+)
+grep -q 'The environment holds credentials of more than one family (OS_\*: OS_USERNAME; HW_\*: HW_USER_NAME, HW_USER_PASSWORD, HW_DOMAIN_NAME)' \
+    "$work_dir/auth-two-families.log"
+grep -q 'to keep HW_\*: unset OS_USERNAME)' "$work_dir/auth-two-families.log"
+if grep -q 'emulator-password' "$work_dir/auth-two-families.log"; then echo "the password was printed" >&2; exit 1; fi
 
 # --- declare-data-in-vars.md: lookups in vars, password credentials from OS_* variables ---
 export OS_USERNAME=emulator-user OS_PASSWORD=emulator-password OS_USER_DOMAIN_NAME=emulator-domain

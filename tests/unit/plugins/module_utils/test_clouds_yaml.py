@@ -118,35 +118,44 @@ def test_option_wins_over_os_cloud(clouds, tmp_path):
 
 
 def test_explicit_options_override_profile_values(clouds, tmp_path):
-    resolved = settings(clouds, tmp_path, cloud='otc', region='eu-nl', password='other', project_id='p1')
+    resolved = settings(clouds, tmp_path, cloud='otc', region='eu-nl', project_id='p1', domain_name='other-domain')
     assert resolved.values['region'] == 'eu-nl'
-    assert resolved.values['password'] == 'other'
     assert resolved.values['username'] == 'alice'
     assert resolved.values['project_id'] == 'p1'
-    assert 'alice-secret' in resolved.secrets()  # still masked, though not used
+    assert resolved.values['domain_name'] == 'other-domain'
 
 
-def test_explicit_credentials_of_another_method_replace_the_profiles(clouds, tmp_path):
-    resolved = settings(clouds, tmp_path, cloud='otc', auth_token='explicit')
+@pytest.mark.parametrize('credentials', [dict(password='pw-Xq7'), dict(auth_token='tok-Zr9')])
+def test_credentials_as_options_and_a_profile_are_refused(clouds, tmp_path, credentials):
+    with pytest.raises(ConfigurationError) as info:
+        settings(clouds, tmp_path, cloud='otc', **credentials)
+    message = str(info.value)
+    assert message.startswith('Credentials are set as options (%s) and cloud names a clouds.yaml profile' %
+                              list(credentials)[0])
+    assert list(credentials.values())[0] not in message
+
+
+def test_credentials_as_options_ignore_os_cloud(clouds, tmp_path):
+    resolved = settings(dict(clouds, OS_CLOUD='otc'), tmp_path, auth_token='explicit')
     assert resolved.method == 'token'
-    assert resolved.values['username'] is None and resolved.values['password'] is None
-    assert resolved.values['region'] == 'eu-de'
+    assert resolved.values['region'] is None and resolved.values['cloud'] is None
 
 
-def test_profile_beats_environment_credentials_and_environment_fills_the_rest(clouds, tmp_path):
+def test_the_environment_never_completes_a_profile(clouds, tmp_path):
     environ = dict(clouds, OS_ACCESS_KEY='env-ak', OS_SECRET_KEY='env-sk', OS_REGION_NAME='env-region',
-                   OS_SECURITY_TOKEN='env-sts')
-    resolved = settings(environ, tmp_path, cloud='otc')
-    assert resolved.method == 'password'
-    assert resolved.values['region'] == 'eu-de'
-    assert resolved.values['access_key'] is None and resolved.values['security_token'] is None
-
-
-def test_profile_without_credentials_uses_the_environment(clouds, tmp_path):
-    environ = dict(clouds, OS_AUTH_TOKEN='env-token')
-    resolved = settings(environ, tmp_path, cloud='partial')
+                   OS_SECURITY_TOKEN='env-sts', OS_AUTH_URL='https://elsewhere.example/v3')
+    resolved = settings(environ, tmp_path, cloud='token')
     assert resolved.method == 'token'
-    assert resolved.values['region'] == 'eu-de'
+    assert resolved.values['access_key'] is None and resolved.values['security_token'] is None
+    # The profile has no auth_url: its password or token goes to its own cloud's IAM, not to OS_AUTH_URL.
+    assert resolved.iam_endpoint == 'https://iam.ap-southeast-1.myhuaweicloud.com/v3'
+    assert [notice.split(' ')[0] for notice in resolved.notices()] == ['OS_AUTH_URL']
+    assert 'the clouds.yaml profile, cloud \'token\' in' in resolved.notices()[0]
+
+
+def test_a_profile_without_credentials_is_refused(clouds, tmp_path):
+    with pytest.raises(ConfigurationError, match="profile, cloud 'partial' in .*, has no credentials"):
+        settings(dict(clouds, OS_AUTH_TOKEN='env-token'), tmp_path, cloud='partial')
 
 
 def test_profile_with_two_methods_needs_auth_type(clouds, tmp_path):

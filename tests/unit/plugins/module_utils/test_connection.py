@@ -29,8 +29,8 @@ def test_explicit_aksk():
 
 
 def test_huawei_cloud_domain_from_env():
-    settings = ConnectionSettings(params(auth_token='tok'), environ={'HW_CLOUD': 'myhuaweicloud.com',
-                                                                     'HW_REGION_NAME': 'ap-southeast-1'})
+    settings = ConnectionSettings(params(), environ={'HW_AUTH_TOKEN': 'tok', 'HW_CLOUD': 'myhuaweicloud.com',
+                                                     'HW_REGION_NAME': 'ap-southeast-1'})
     assert settings.modelarts_endpoint == 'https://modelarts.ap-southeast-1.myhuaweicloud.com'
     assert settings.iam_endpoint == 'https://iam.ap-southeast-1.myhuaweicloud.com/v3'
 
@@ -68,22 +68,75 @@ def test_password_method_names_what_is_missing():
         ConnectionSettings(params(username='u', password='p'), environ={})
 
 
-def test_password_from_both_env_families():
-    settings = ConnectionSettings(params(), environ={'HW_USER_NAME': 'u', 'HW_USER_PASSWORD': 'pw',
-                                                     'OS_USER_DOMAIN_NAME': 'dom'})
+HW_PASSWORD_SET = {'HW_USER_NAME': 'hw-user', 'HW_USER_PASSWORD': 'hw-password', 'HW_DOMAIN_NAME': 'hw-domain',
+                   'HW_AUTH_URL': 'https://iam.hw.example/v3', 'HW_REGION_NAME': 'eu-de'}
+
+
+def test_a_complete_family_goes_to_its_own_endpoint_not_to_a_leftover_of_another():
+    settings = ConnectionSettings(params(), environ=dict(HW_PASSWORD_SET, OS_AUTH_URL='https://iam.os.example/v3',
+                                                         OS_PROJECT_NAME='leftover'))
     assert settings.method == 'password'
-    assert (settings.values['username'], settings.values['domain_name']) == ('u', 'dom')
+    assert settings.iam_endpoint == 'https://iam.hw.example/v3'
+    assert settings.values['project_name'] is None
+    assert settings.sources['password'] == 'HW_USER_PASSWORD'
+    assert settings.notices() == ['OS_PROJECT_NAME is set but not used: the credentials come from the HW_* '
+                                  'environment variables, and a family is never completed from another; set '
+                                  'project_name as an option if you mean it']
 
 
-def test_os_family_comes_before_hw_family():
-    settings = ConnectionSettings(params(), environ={'OS_AUTH_TOKEN': 'os', 'HW_AUTH_TOKEN': 'hw'})
-    assert settings.values['auth_token'] == 'os'
+def test_credentials_in_two_families_are_refused_naming_each_and_what_to_unset():
+    with pytest.raises(ConfigurationError) as info:
+        ConnectionSettings(params(), environ=dict(HW_PASSWORD_SET, OS_USERNAME='stale'))
+    message = str(info.value)
+    assert 'more than one family (OS_*: OS_USERNAME; HW_*: HW_USER_NAME, HW_USER_PASSWORD, HW_DOMAIN_NAME)' in message
+    assert ('(to keep OS_*: unset HW_USER_NAME HW_USER_PASSWORD HW_DOMAIN_NAME; to keep HW_*: unset OS_USERNAME)'
+            in message)
+    assert 'the first of: the module options; the clouds.yaml profile' in message
+    assert 'hw-password' not in message and 'stale' not in message
 
 
-def test_secrets_include_values_from_the_environment():
-    settings = ConnectionSettings(params(access_key='AK'), environ={'OS_SECRET_KEY': 'env-secret',
-                                                                    'OS_SECURITY_TOKEN': 'env-token'})
-    assert set(settings.secrets()) == {'env-secret', 'env-token'}
+def test_a_family_is_not_completed_from_another():
+    with pytest.raises(ConfigurationError) as info:
+        ConnectionSettings(params(), environ={'HW_USER_NAME': 'u', 'HW_USER_PASSWORD': 'pw',
+                                              'OS_USER_DOMAIN_NAME': 'dom'})
+    assert str(info.value).startswith('password authentication needs username, password, domain_name; missing: '
+                                      'domain_name, from the HW_* environment variables (OS_USER_DOMAIN_NAME is set')
+
+
+def test_the_sdk_variables_are_a_family_of_their_own():
+    settings = ConnectionSettings(params(region='ap-southeast-1'), environ={
+        'HUAWEICLOUD_SDK_AK': 'sdk-ak', 'HUAWEICLOUD_SDK_SK': 'sdk-sk', 'HUAWEICLOUD_SDK_SECURITY_TOKEN': 'sdk-sts',
+        'HUAWEICLOUD_SDK_PROJECT_ID': 'sdk-project', 'OS_PROJECT_ID': 'os-project', 'HW_REGION_NAME': 'eu-de'})
+    assert settings.method == 'AK/SK'
+    assert [settings.values[option] for option in ('access_key', 'secret_key', 'security_token', 'project_id')] == [
+        'sdk-ak', 'sdk-sk', 'sdk-sts', 'sdk-project']
+    assert settings.values['region'] == 'ap-southeast-1'  # an explicit option always applies
+    with pytest.raises(ConfigurationError, match='HUAWEICLOUD_SDK_AK.*OS_ACCESS_KEY|OS_ACCESS_KEY.*HUAWEICLOUD_SDK_AK'):
+        ConnectionSettings(params(), environ={'HUAWEICLOUD_SDK_AK': 'a', 'OS_ACCESS_KEY': 'b'})
+
+
+def test_os_cloud_and_another_family_are_refused():
+    with pytest.raises(ConfigurationError, match=r'HW_\*: HW_AUTH_TOKEN; OS_CLOUD: OS_CLOUD'):
+        ConnectionSettings(params(), environ={'HW_AUTH_TOKEN': 'tok', 'OS_CLOUD': 'otc'})
+
+
+def test_credentials_as_options_are_not_completed_from_the_environment():
+    environ = {'OS_SECRET_KEY': 'env-secret', 'OS_SECURITY_TOKEN': 'env-token', 'OS_REGION_NAME': 'eu-de'}
+    with pytest.raises(ConfigurationError) as info:
+        ConnectionSettings(params(access_key='AK'), environ=environ)
+    assert 'missing: secret_key, from the module options (OS_SECRET_KEY is set' in str(info.value)
+    settings = ConnectionSettings(params(access_key='AK', secret_key='SK'), environ=environ)
+    with pytest.raises(ConfigurationError, match=r'region is required .*\(OS_REGION_NAME is set, but the '
+                                                 r'credentials come from the module options'):
+        settings.modelarts_endpoint
+    assert [notice.split(' ')[0] for notice in settings.notices()] == ['OS_REGION_NAME', 'OS_SECURITY_TOKEN']
+
+
+def test_secrets_include_values_from_the_environment_used_or_not():
+    settings = ConnectionSettings(params(), environ={'OS_ACCESS_KEY': 'AK', 'OS_SECRET_KEY': 'env-secret',
+                                                     'OS_SECURITY_TOKEN': 'env-token', 'HW_SECURITY_TOKEN': 'unused'})
+    assert settings.values['security_token'] == 'env-token'
+    assert set(settings.secrets()) == {'env-secret', 'env-token', 'unused'}
 
 
 def test_security_token_alone_selects_aksk_and_asks_for_keys():
