@@ -255,6 +255,8 @@ class FaultPlan(object):
                 entry = self._take(kind, path)
                 if entry is not None:
                     entry.params["used"] += 1
+                    if entry.params["used"] <= entry.params.get("skip_first", 0):
+                        return None  # served normally, counted as a use
                     return kind, entry.params, entry.params["used"] - 1
             return None
 

@@ -16,8 +16,15 @@ The request is served normally first; the hostile kind then rewrites or replaces
 - ``redirect``: 302 to ``redirect_location`` (default ``https://attacker.example/collect``);
 - ``gzip_bomb``: a gzip body of about 1 MB that inflates to ``gzip_bomb_mb`` MiB (default 1024);
 - ``trickle_body``: the answer's body is sent one byte every ``trickle_seconds`` (default 1);
+- ``trickle_headers``: the status line and headers are sent one byte every ``trickle_seconds``, so
+  that no single read waits long, yet the headers take minutes;
+- ``continue_flood``: ``100 Continue`` interim answers without end (``flood_seconds``, default 3600,
+  or until the client goes away) before the real one;
 - ``deep_json``: a 200 whose body is an array nested ``deep_json_levels`` deep (default 100,000);
 - ``state_not_string``: every listed item's ``status`` becomes a list.
+
+``skip_first`` (default 0) serves that many matching requests normally first (they count as uses),
+so that, for example, the first page of a listing arrives and the later ones stall.
 """
 
 import copy
@@ -26,9 +33,11 @@ import threading
 import zlib
 from urllib.parse import parse_qs, quote
 
-KINDS = ("redirect", "echo_headers", "echo_body", "control_chars", "gzip_bomb", "trickle_body", "deep_json",
+KINDS = ("redirect", "echo_headers", "echo_body", "control_chars", "gzip_bomb", "trickle_body", "trickle_headers",
+         "continue_flood", "deep_json",
          "huge_total", "growing_total", "page_over_limit", "state_not_string")
 PARAMETERS = {"huge_total_value": 10 ** 9, "deep_json_levels": 100000, "gzip_bomb_mb": 1024, "trickle_seconds": 1.0,
+              "flood_seconds": 3600.0, "skip_first": 0,
               "redirect_location": "https://attacker.example/collect"}
 # The hostile kinds that also apply to IAM requests; the others rewrite ModelArts answers only.
 IAM_KINDS = ("echo_body",)
@@ -44,11 +53,11 @@ _BOMBS_LOCK = threading.Lock()
 
 def validate_parameters(spec):
     """Raise ValueError naming a bad hostile parameter."""
-    for key in ("huge_total_value", "deep_json_levels"):
+    for key in ("huge_total_value", "deep_json_levels", "skip_first"):
         value = spec.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise ValueError("%s must be a non-negative integer" % key)
-    for key in ("gzip_bomb_mb", "trickle_seconds"):
+    for key in ("gzip_bomb_mb", "trickle_seconds", "flood_seconds"):
         value = spec.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
             raise ValueError("%s must be a positive number" % key)
@@ -70,6 +79,8 @@ class Answer(object):
         self.headers = dict(headers or {})
         self.data = None  # raw bytes replacing the JSON payload
         self.trickle_seconds = None
+        self.header_trickle_seconds = None
+        self.flood_seconds = None
 
 
 def apply(kind, params, answer, request_headers, query, uses, body=b""):
@@ -93,6 +104,10 @@ def apply(kind, params, answer, request_headers, query, uses, body=b""):
         answer.headers["Content-Encoding"] = "gzip"
     elif kind == "trickle_body":
         answer.trickle_seconds = float(params["trickle_seconds"])
+    elif kind == "trickle_headers":
+        answer.header_trickle_seconds = float(params["trickle_seconds"])
+    elif kind == "continue_flood":
+        answer.flood_seconds = float(params["flood_seconds"])
     elif kind == "deep_json":
         levels = int(params["deep_json_levels"])
         answer.status, answer.data = 200, b"[" * levels + b"]" * levels

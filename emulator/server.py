@@ -98,7 +98,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if answer is not None:
             emulator.store.record_request(self.command, template, raw_path, raw_query, answer.status)
             data = answer.data if answer.data is not None else json.dumps(answer.payload).encode("utf-8")
-            self._send_bytes(answer.status, data, answer.headers, trickle_seconds=answer.trickle_seconds)
+            self._send_bytes(answer.status, data, answer.headers, trickle_seconds=answer.trickle_seconds,
+                             header_trickle_seconds=answer.header_trickle_seconds, flood_seconds=answer.flood_seconds)
             return
         data = json.dumps(payload).encode("utf-8")
         content_length = None
@@ -149,10 +150,15 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     def _send(self, status, payload, headers=None):
         self._send_bytes(status, json.dumps(payload).encode("utf-8"), headers)
 
-    def _send_bytes(self, status, data, headers=None, content_length=None, slow_seconds=None, trickle_seconds=None):
+    def _send_bytes(self, status, data, headers=None, content_length=None, slow_seconds=None, trickle_seconds=None,
+                    header_trickle_seconds=None, flood_seconds=None):
         """Send an answer; ``content_length`` may lie, ``slow_seconds`` delays the body after the headers,
-        ``trickle_seconds`` sends the body one byte at a time with that pause before each."""
+        ``trickle_seconds`` sends the body one byte at a time with that pause before each,
+        ``header_trickle_seconds`` does the same to the status line and headers, and ``flood_seconds``
+        sends ``100 Continue`` interim answers for that long first."""
         try:
+            if flood_seconds:
+                self._flood_continue(flood_seconds)
             self.send_response(status)
             if "Content-Type" not in (headers or {}):
                 self.send_header("Content-Type", "application/json")
@@ -160,20 +166,37 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             self.send_header("X-Request-Id", secrets.token_hex(16))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
-            self.end_headers()
+            if header_trickle_seconds:
+                head, self._headers_buffer = b"".join(self._headers_buffer) + b"\r\n", []
+                self._trickle(head, header_trickle_seconds)
+            else:
+                self.end_headers()
             if slow_seconds:
                 self.wfile.flush()
                 time.sleep(slow_seconds)
             if trickle_seconds:
-                for index in range(len(data)):
-                    self.wfile.flush()
-                    time.sleep(trickle_seconds)
-                    self.wfile.write(data[index:index + 1])
+                self._trickle(data, trickle_seconds)
                 return
             self.wfile.write(data)
         except (ConnectionError, ssl.SSLError):
             # The client went away (e.g. it timed out waiting for a slow body): nothing to answer.
             self.close_connection = True
+
+    def _trickle(self, data, seconds):
+        for index in range(len(data)):
+            self.wfile.flush()
+            time.sleep(seconds)
+            self.wfile.write(data[index:index + 1])
+        self.wfile.flush()
+
+    def _flood_continue(self, seconds):
+        """Interim answers, a hundred every 10 ms: enough to keep a client busy, not this machine."""
+        block = b"HTTP/1.1 100 Continue\r\n\r\n" * 100
+        ends = time.monotonic() + seconds
+        while time.monotonic() < ends:
+            self.wfile.write(block)
+            self.wfile.flush()
+            time.sleep(0.01)
 
 
 class EmulatorServer(ThreadingHTTPServer):

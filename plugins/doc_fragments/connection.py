@@ -174,8 +174,12 @@ notes:
     that cannot be sent in an HTTP header, fails the run naming the option (never the value) before any request.
   - Every secret, the IAM tokens the collection obtains itself included, is masked in results, errors and warnings,
     also where a server or proxy echoes it escaped (repr, JSON or percent-encoded).
-  - On SIGINT or SIGTERM (Ctrl-C, a cancelled AWX job) the run stops sending requests and ends within about one
-    O(timeout).
+  - Each attempt of a request ends within O(timeout) however the server sends its answer (a status line or headers
+    trickled a byte at a time, C(100 Continue) answers without end, a slow body); a watchdog closes the connection
+    when the attempt's time is up.
+  - On SIGINT, SIGTERM or SIGHUP (Ctrl-C, a cancelled AWX or ansible-runner job), and when the reader of the
+    module's result goes away (Ansible's task C(timeout), a killed worker), the run stops sending requests, cuts
+    the ones in flight and ends at once, leaving no process behind.
 '''
 
     # For lookups: each connection option may also come from the variable mlops_cloud_<option>

@@ -108,6 +108,165 @@ def _request_id(headers):
     return None
 
 
+# The attempt each thread is making, so that the connection it uses can be cut from the watchdog.
+_CURRENT = threading.local()
+
+
+class _Attempt:
+    """One attempt's deadline and the sockets it uses; ``cut()`` shuts them down from another thread."""
+
+    def __init__(self, deadline):
+        self.deadline = deadline
+        self.reason = None  # 'deadline' or 'cancel' once cut
+        self._sockets = []
+        self._finished = False
+        self._lock = threading.Lock()
+
+    def watch(self, sock):
+        """Cut ``sock`` with this attempt; at once when the attempt was cut already."""
+        if sock is None:
+            return
+        with self._lock:
+            if self._finished:
+                return
+            self._sockets.append(sock)
+            if self.reason is not None:
+                _shut(sock)
+
+    def cut(self, reason):
+        with self._lock:
+            if self._finished or self.reason is not None:
+                return
+            self.reason = reason
+            for sock in self._sockets:
+                _shut(sock)
+
+    def finish(self):
+        with self._lock:
+            self._finished = True
+            self._sockets = []
+
+
+def _shut(sock):
+    """Shut ``sock`` down so that a read blocked on it in another thread returns now.
+
+    ``socket.socket.shutdown`` is called directly: ``SSLSocket.shutdown`` would also drop the TLS
+    object under the reading thread's feet. Closing is left to the thread that owns the socket."""
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except (OSError, ValueError, TypeError):
+        pass  # already closed, detached by the TLS wrapper, or never connected
+
+
+class Watchdog:
+    """Cuts the connection under every attempt whose time is up, and under all of them once ``cancel`` is set.
+
+    A socket timeout bounds each read, not an attempt: a server that sends its headers a byte a
+    second, or ``100 Continue`` answers without end, never lets one read time out. One daemon thread
+    per client wakes at the nearest deadline (and every ``POLL_SECONDS`` while requests are in flight,
+    to see ``cancel``) and shuts their sockets down, so blocked reads return and no thread outlives the run.
+    """
+
+    POLL_SECONDS = 0.05
+
+    def __init__(self, cancel):
+        self._cancel = cancel
+        self._attempts = set()
+        self._condition = threading.Condition()
+        self._thread = None
+        self._closed = False
+
+    def begin(self, deadline):
+        attempt = _Attempt(deadline)
+        _CURRENT.attempt = attempt
+        with self._condition:
+            if self._closed or self._cancel.is_set():
+                # Begun as the run ends: no thread would cut it later, so it is cut from the start.
+                attempt.cut('cancel')
+                return attempt
+            self._attempts.add(attempt)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name='mlops.cloud-watchdog')
+                self._thread.daemon = True
+                self._thread.start()
+            self._condition.notify()
+        return attempt
+
+    def end(self, attempt):
+        _CURRENT.attempt = None
+        attempt.finish()
+        with self._condition:
+            self._attempts.discard(attempt)
+
+    def close(self):
+        """Stop watching; an attempt still in flight (another page, after a failure) is cut first."""
+        with self._condition:
+            for attempt in self._attempts:
+                attempt.cut('cancel')
+            self._attempts.clear()
+            self._closed = True
+            self._condition.notify()
+
+    def _watch(self):
+        with self._condition:
+            while not self._closed:
+                now = time.monotonic()
+                cancelled = self._cancel.is_set()
+                for attempt in [attempt for attempt in self._attempts if cancelled or attempt.deadline <= now]:
+                    attempt.cut('cancel' if cancelled else 'deadline')
+                    self._attempts.discard(attempt)
+                if self._attempts:
+                    nearest = min(attempt.deadline for attempt in self._attempts)
+                    self._condition.wait(max(0.0, min(nearest - now, self.POLL_SECONDS)))
+                else:
+                    self._condition.wait()
+
+
+def _watched(connection_class):
+    """``connection_class`` whose sockets are cut with the attempt of the thread that uses them."""
+
+    class WatchedConnection(connection_class):
+        def _new_conn(self):
+            sock = super(WatchedConnection, self)._new_conn()
+            _watch_current(sock)  # the TLS handshake and the first request read from it
+            return sock
+
+        def request(self, *args, **kwargs):
+            _watch_current(self.sock)  # a pooled connection reused by a later attempt
+            return super(WatchedConnection, self).request(*args, **kwargs)
+
+    WatchedConnection.__name__ = 'Watched' + connection_class.__name__
+    return WatchedConnection
+
+
+def _watch_current(sock):
+    attempt = getattr(_CURRENT, 'attempt', None)
+    if attempt is not None:
+        attempt.watch(sock)
+
+
+if HAS_REQUESTS:
+    class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+        ConnectionCls = _watched(urllib3.connection.HTTPConnection)
+
+    class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+        ConnectionCls = _watched(urllib3.connection.HTTPSConnection)
+
+    WATCHED_POOLS = {'http': _WatchedHTTPPool, 'https': _WatchedHTTPSPool}
+
+    class _WatchedAdapter(requests.adapters.HTTPAdapter):
+        """Pools whose connections the ``Watchdog`` can cut, directly and through an HTTP(S) proxy."""
+
+        def init_poolmanager(self, *args, **kwargs):
+            super(_WatchedAdapter, self).init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = WATCHED_POOLS
+
+        def proxy_manager_for(self, proxy, **proxy_kwargs):
+            manager = super(_WatchedAdapter, self).proxy_manager_for(proxy, **proxy_kwargs)
+            manager.pool_classes_by_scheme = WATCHED_POOLS
+            return manager
+
+
 class ApiClient:
     """Sends requests on one ``requests.Session``; ``auth`` decorates each one.
 
@@ -127,7 +286,7 @@ class ApiClient:
                  pool_size=10, deadline=None, bound_name='the time bound of this run', cancel=None):
         self.session = requests.Session()
         # Concurrent page requests each need a pooled connection to reuse.
-        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=max(10, pool_size))
+        adapter = _WatchedAdapter(pool_connections=2, pool_maxsize=max(10, pool_size))
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
         self.session.headers['User-Agent'] = USER_AGENT
@@ -143,9 +302,11 @@ class ApiClient:
         self.deadline = deadline
         self.bound_name = bound_name
         self.cancel = cancel or threading.Event()
+        self.watchdog = Watchdog(self.cancel)
         self.auth = None
 
     def close(self):
+        self.watchdog.close()
         self.session.close()
 
     def get(self, base, path, query=None, action=None):
@@ -178,9 +339,19 @@ class ApiClient:
                 headers['Content-Type'] = 'application/json;charset=UTF-8'
             if authenticate and self.auth is not None:
                 headers = self.auth.authorize(method, url, headers, body)
+            attempt = self.watchdog.begin(attempt_deadline)
             try:
                 status, answer_headers, content = self._send(method, url, headers, body, attempt_deadline)
+                if attempt.reason is not None:
+                    # Cut just as the answer ended: what was read may be short of what was sent.
+                    raise AnswerReadError('cut off', retryable=True, timed_out=True)
             except (requests.exceptions.RequestException, AnswerReadError) as exc:
+                if attempt.reason == 'cancel':
+                    raise InterruptedRunError('%s cancelled: the run was interrupted' % action)
+                if attempt.reason == 'deadline' or _answer_timed_out(exc):
+                    # The watchdog or a socket timeout, whichever came first: the same for the user.
+                    exc = AnswerReadError('timed out: no complete answer within timeout (%d s)' % self.timeout,
+                                          retryable=True, timed_out=True)
                 if self._run_bound_ended(attempt_deadline, exc):
                     # The run's bound cut this attempt short, not the server's slowness within timeout.
                     raise TimeBoundError('%s failed: %s ran out during the request (%s)' % (
@@ -194,6 +365,8 @@ class ApiClient:
                     raise _exhausted(error, retry_number)
                 self._pause(delay)
                 continue
+            finally:
+                self.watchdog.end(attempt)
 
             if 300 <= status < 400:
                 raise _redirect_error(action, status, answer_headers)
@@ -321,6 +494,11 @@ def read_answer(response, deadline, limit=None):
     return bytes(body)
 
 
+def _answer_timed_out(exc):
+    """Whether ``exc`` is a timeout after the connection was made (headers or body)."""
+    return getattr(exc, 'timed_out', False) or isinstance(exc, requests.exceptions.ReadTimeout)
+
+
 def _exhausted(error, retry_number):
     if retry_number <= 1:
         return error
@@ -353,8 +531,6 @@ def _transport_reason(exc):
         return 'TLS error (certificate not trusted? set ca_cert, or validate_certs=false to skip): %s' % _root_cause(exc)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return 'timed out connecting'
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return 'timed out waiting for the answer'
     if isinstance(exc, requests.exceptions.ConnectionError):
         return 'connection failed: %s' % _root_cause(exc)
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):

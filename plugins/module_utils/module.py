@@ -8,7 +8,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import select
 import signal
+import stat
 import threading
 import time
 
@@ -42,12 +45,19 @@ class ModelArtsModule:
         # Every spelling of every secret goes to Ansible's masking and to our own scrubber.
         self.redactor = Redactor(sink=self.module.no_log_values)
         self.cancel = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        self._interrupted_by = None
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, self._interrupted)
+        watch_reader()
 
     def _interrupted(self, signum, _frame):
-        """Ctrl-C or a cancelled job: send nothing more, and end the run now, not as an orphan."""
+        """Ctrl-C, a cancelled job or a reader gone: send nothing more, and end the run now, not as an orphan."""
         self.cancel.set()
+        if self._interrupted_by is not None:
+            # The run is ending already (a SIGTERM to the process group, then SIGHUP as the reader goes):
+            # raising again would break off the cleanup that cuts the requests still in flight.
+            return
+        self._interrupted_by = signum
         raise InterruptedRunError('Interrupted by %s: pending requests were cancelled'
                                   % signal.Signals(signum).name)
 
@@ -91,6 +101,35 @@ class ModelArtsModule:
             if self._connection is not None:
                 self._connection.close()
         self.module.exit_json(changed=False, **result)
+
+
+def watch_reader(fd=1):
+    """End the run (with SIGHUP) when nobody is left to read its result on ``fd``.
+
+    Ansible reads a module's result from a pipe. When the task times out, or the worker that
+    started the module is killed, the pipe's other end closes and the module would live on as an
+    orphan, its requests still in flight. A daemon thread blocks in ``poll`` (no polling loop) and
+    sends the process SIGHUP the moment the pipe reports an error or hang-up. Anything else on
+    ``fd`` (a terminal, a file) is left alone.
+    """
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        return None
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        return None
+    poller = select.poll()
+    poller.register(fd, 0)  # error and hang-up are always reported
+
+    def watch():
+        while not any(events & (select.POLLERR | select.POLLHUP | select.POLLNVAL) for _fd, events in poller.poll()):
+            pass
+        os.kill(os.getpid(), signal.SIGHUP)
+
+    thread = threading.Thread(target=watch, name='mlops.cloud-reader-watch')
+    thread.daemon = True
+    thread.start()
+    return thread
 
 
 def run_info_module(resource):

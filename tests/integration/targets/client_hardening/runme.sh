@@ -16,5 +16,6 @@ MLOPS_TEST_TOKEN="$(python ../setup_emulator/issue_token.py "$MLOPS_EMULATOR_URL
 mkdir -m 0700 "$work_dir/private-cache"
 XDG_CACHE_HOME="$work_dir/private-cache" ansible-playbook token_cache_binding.yml "$@"
 
-# SIGINT / SIGTERM while pages are in flight: the module ends within one timeout and sends nothing after.
+# SIGINT / SIGTERM / SIGHUP, a lost reader, a task timeout, Ctrl-C and cancel of ansible-playbook while pages
+# stall in their headers: every process of the run is gone within 2 s and nothing is sent after.
 PYTHONPATH="$(cd "$collection_root/../../.." && pwd)${PYTHONPATH:+:$PYTHONPATH}" python interrupt.py "$MLOPS_EMULATOR_URL"
