@@ -21,7 +21,9 @@ The request is served normally first; the hostile kind then rewrites or replaces
 - ``continue_flood``: ``100 Continue`` interim answers without end (``flood_seconds``, default 3600,
   or until the client goes away) before the real one;
 - ``deep_json``: a 200 whose body is an array nested ``deep_json_levels`` deep (default 100,000);
-- ``state_not_string``: every listed item's ``status`` becomes a list.
+- ``state_not_string``: every listed item's ``status`` becomes a list;
+- ``fat_items``: every listed item gets a ``padding`` field of ``fat_item_kb`` KiB (default 30): valid
+  answers, each well under the client's 32 MiB bound, that add up over the pages of a listing.
 
 ``skip_first`` (default 0) serves that many matching requests normally first (they count as uses),
 so that, for example, the first page of a listing arrives and the later ones stall.
@@ -35,9 +37,9 @@ from urllib.parse import parse_qs, quote
 
 KINDS = ("redirect", "echo_headers", "echo_body", "control_chars", "gzip_bomb", "trickle_body", "trickle_headers",
          "continue_flood", "deep_json",
-         "huge_total", "growing_total", "page_over_limit", "state_not_string")
+         "huge_total", "growing_total", "page_over_limit", "state_not_string", "fat_items")
 PARAMETERS = {"huge_total_value": 10 ** 9, "deep_json_levels": 100000, "gzip_bomb_mb": 1024, "trickle_seconds": 1.0,
-              "flood_seconds": 3600.0, "skip_first": 0,
+              "flood_seconds": 3600.0, "skip_first": 0, "fat_item_kb": 30,
               "redirect_location": "https://attacker.example/collect"}
 # The hostile kinds that also apply to IAM requests; the others rewrite ModelArts answers only.
 IAM_KINDS = ("echo_body",)
@@ -53,7 +55,7 @@ _BOMBS_LOCK = threading.Lock()
 
 def validate_parameters(spec):
     """Raise ValueError naming a bad hostile parameter."""
-    for key in ("huge_total_value", "deep_json_levels", "skip_first"):
+    for key in ("huge_total_value", "deep_json_levels", "skip_first", "fat_item_kb"):
         value = spec.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise ValueError("%s must be a non-negative integer" % key)
@@ -134,6 +136,10 @@ def _rewrite_list(kind, params, payload, query, uses):
     elif kind == "state_not_string":
         for item in items:
             item["status"] = [item.get("status")]
+    elif kind == "fat_items":
+        padding = "x" * (int(params["fat_item_kb"]) * 1024)
+        for item in items:
+            item["padding"] = padding
 
 
 def _limit(query, default):

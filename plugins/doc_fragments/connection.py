@@ -146,6 +146,21 @@ options:
         answers HTTP 429 often; throttled requests are retried after the time the cloud asks for.
     type: int
     default: 16
+  max_result_mb:
+    description:
+      - The most MiB of answers one run keeps in memory (each poll of C(wait=true) counts anew), from V(1) to
+        V(4096). Counted while answers are read, so a server cannot make a run hold more; a run that would keep more
+        fails naming this option.
+      - With the default, 64 MiB of answers (about 60,000 export tasks) take about 250 MB of memory in the module
+        and as much again in the Ansible worker that receives the result.
+    type: int
+    default: 64
+  max_items:
+    description:
+      - The most items (tasks, versions, datasets) one run keeps, from V(1) to V(10000000); each poll of
+        C(wait=true) counts anew. A run that would keep more fails naming this option.
+    type: int
+    default: 100000
   token_cache:
     description:
       - Keep IAM tokens from password authentication between module runs, so that repeated runs ask IAM once
@@ -246,4 +261,10 @@ options:
   max_concurrent_requests:
     vars:
       - name: mlops_cloud_max_concurrent_requests
+  max_result_mb:
+    vars:
+      - name: mlops_cloud_max_result_mb
+  max_items:
+    vars:
+      - name: mlops_cloud_max_items
 '''

@@ -32,6 +32,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     ConfigurationError,
     InterruptedRunError,
     ResponseFormatError,
+    ResultTooLargeError,
     TimeBoundError,
     TransportError,
 )
@@ -283,7 +284,7 @@ class ApiClient:
     """
 
     def __init__(self, timeout=30, validate_certs=True, ca_cert=None, retry_policy=None,
-                 pool_size=10, deadline=None, bound_name='the time bound of this run', cancel=None):
+                 pool_size=10, deadline=None, bound_name='the time bound of this run', cancel=None, budget=None):
         self.session = requests.Session()
         # Concurrent page requests each need a pooled connection to reuse.
         adapter = _WatchedAdapter(pool_connections=2, pool_maxsize=max(10, pool_size))
@@ -303,6 +304,8 @@ class ApiClient:
         self.bound_name = bound_name
         self.cancel = cancel or threading.Event()
         self.watchdog = Watchdog(self.cancel)
+        # The bytes of the answers a gathering keeps (budget.ResultBudget), or None for no bound but MAX_ANSWER_BYTES.
+        self.budget = budget
         self.auth = None
 
     def close(self):
@@ -341,7 +344,7 @@ class ApiClient:
                 headers = self.auth.authorize(method, url, headers, body)
             attempt = self.watchdog.begin(attempt_deadline)
             try:
-                status, answer_headers, content = self._send(method, url, headers, body, attempt_deadline)
+                status, answer_headers, content = self._send(method, url, headers, body, attempt_deadline, action)
                 if attempt.reason is not None:
                     # Cut just as the answer ended: what was read may be short of what was sent.
                     raise AnswerReadError('cut off', retryable=True, timed_out=True)
@@ -371,6 +374,8 @@ class ApiClient:
             if 300 <= status < 400:
                 raise _redirect_error(action, status, answer_headers)
             if status < 400:
+                if self.budget is not None:
+                    self.budget.charge_bytes(len(content), action)
                 return ApiResponse(status, _decode_json(content, status, answer_headers, action), answer_headers)
 
             error = _api_error(status, answer_headers, content, action)
@@ -409,8 +414,10 @@ class ApiClient:
         if self.cancel.wait(seconds):
             raise InterruptedRunError('Interrupted while waiting to retry a request')
 
-    def _send(self, method, url, headers, body, deadline):
-        """(status, headers, body bytes) of one attempt, all of it received before ``deadline``."""
+    def _send(self, method, url, headers, body, deadline, action):
+        """(status, headers, body bytes) of one attempt, all of it received before ``deadline``.
+
+        A successful answer is read no further than what the run's budget has left."""
         remaining = max(0.001, deadline - time.monotonic())
         response = self.session.request(method, url, headers=headers, data=body or None,
                                         timeout=Timeout(total=remaining), verify=self._verify,
@@ -418,7 +425,15 @@ class ApiClient:
         try:
             if 300 <= response.status_code < 400:
                 return response.status_code, response.headers, b''
-            return response.status_code, response.headers, read_answer(response, deadline)
+            limit = MAX_ANSWER_BYTES
+            if self.budget is not None and response.status_code < 400:
+                limit = min(limit, self.budget.bytes_left())
+            try:
+                return response.status_code, response.headers, read_answer(response, deadline, limit)
+            except AnswerReadError as exc:
+                if exc.too_large and limit < MAX_ANSWER_BYTES:
+                    raise self.budget.bytes_exceeded(action)
+                raise
         finally:
             response.close()
 
@@ -435,10 +450,11 @@ def _host_of(url):
 class AnswerReadError(Exception):
     """The answer's body could not be read within the bounds (internal to the client)."""
 
-    def __init__(self, reason, retryable, timed_out=False):
+    def __init__(self, reason, retryable, timed_out=False, too_large=False):
         super(AnswerReadError, self).__init__(reason)
         self.retryable = retryable
         self.timed_out = timed_out
+        self.too_large = too_large
 
 
 def _decoder(content_encoding):
@@ -479,7 +495,7 @@ def read_answer(response, deadline, limit=None):
             body += decoder.decompress(chunk, limit - len(body) + 1) if decoder else chunk
             if len(body) > limit:
                 raise AnswerReadError('the answer is larger than %d bytes; refusing to read more'
-                                      % limit, retryable=False)
+                                      % limit, retryable=False, too_large=True)
         if decoder:
             body += decoder.flush()
     except zlib.error:
@@ -490,7 +506,7 @@ def read_answer(response, deadline, limit=None):
         raise AnswerReadError('connection broken while reading the answer', retryable=True)
     if len(body) > limit:
         raise AnswerReadError('the answer is larger than %d bytes; refusing to read more' % limit,
-                              retryable=False)
+                              retryable=False, too_large=True)
     return bytes(body)
 
 

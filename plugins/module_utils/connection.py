@@ -29,6 +29,13 @@ from ansible_collections.mlops.cloud.plugins.module_utils.auth import (
     PasswordAuth,
     method_named,
 )
+from ansible_collections.mlops.cloud.plugins.module_utils.budget import (
+    DEFAULT_MAX_ITEMS,
+    DEFAULT_MAX_RESULT_MB,
+    MAX_ITEMS,
+    MAX_RESULT_MB,
+    ResultBudget,
+)
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient
 from ansible_collections.mlops.cloud.plugins.module_utils.clouds_yaml import load_profile
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
@@ -63,7 +70,8 @@ CHOICE_ORDER = ('Credentials come from one place, the first of: the module optio
                 'may hold credentials. Each is taken whole, never completed from another.')
 
 # Every default of the connection options, in one place (the spec and the doc fragment use them).
-DEFAULTS = dict(validate_certs=True, timeout=30, max_retries=4, token_cache=True, max_concurrent_requests=16)
+DEFAULTS = dict(validate_certs=True, timeout=30, max_retries=4, token_cache=True, max_concurrent_requests=16,
+                max_result_mb=DEFAULT_MAX_RESULT_MB, max_items=DEFAULT_MAX_ITEMS)
 # Sent as HTTP header values (the token headers, the AK in the signature): visible ASCII only.
 HEADER_CREDENTIALS = ('access_key', 'security_token', 'auth_token')
 
@@ -100,6 +108,8 @@ def connection_argument_spec() -> Dict[str, Dict]:
         max_retries=dict(type='int', default=DEFAULTS['max_retries']),
         token_cache=dict(type='bool', default=DEFAULTS['token_cache']),
         max_concurrent_requests=dict(type='int', default=DEFAULTS['max_concurrent_requests']),
+        max_result_mb=dict(type='int', default=DEFAULTS['max_result_mb']),
+        max_items=dict(type='int', default=DEFAULTS['max_items']),
     )
     return spec
 
@@ -293,10 +303,11 @@ class ConnectionSettings:
         retries = self.values.get('max_retries')
         if retries is not None and not 0 <= retries <= MAX_RETRIES:
             raise ConfigurationError('max_retries must be between 0 and %d, got %s' % (MAX_RETRIES, retries))
-        concurrency = self.values.get('max_concurrent_requests')
-        if concurrency is not None and not 1 <= concurrency <= MAX_CONCURRENT_REQUESTS:
-            raise ConfigurationError('max_concurrent_requests must be between 1 and %d, got %s'
-                                     % (MAX_CONCURRENT_REQUESTS, concurrency))
+        for option, most in (('max_concurrent_requests', MAX_CONCURRENT_REQUESTS), ('max_result_mb', MAX_RESULT_MB),
+                             ('max_items', MAX_ITEMS)):
+            value = self.values.get(option)
+            if value is not None and not 1 <= value <= most:
+                raise ConfigurationError('%s must be between 1 and %d, got %s' % (option, most, value))
 
     def _check_endpoints(self):
         for option, pattern in HOST_LABELS.items():
@@ -394,6 +405,8 @@ class Connection:
             deadline=deadline,
             bound_name=bound_name,
             cancel=cancel,
+            budget=ResultBudget(values.get('max_result_mb') or DEFAULTS['max_result_mb'],
+                                values.get('max_items') or DEFAULTS['max_items']),
         )
         self._on_secret = on_secret
         self.auth = self._build_auth(warn)

@@ -42,6 +42,10 @@ class IncompleteResultError(ModelArtsError):
     """Paging could not establish that every task was collected exactly once."""
 
 
+class ResultTooLargeError(ModelArtsError):
+    """The answers of a run would keep more bytes or items than ``max_result_mb`` / ``max_items`` allow."""
+
+
 class DatasetNameError(ModelArtsError):
     """A dataset name that names no dataset, or more than one."""
 

@@ -298,6 +298,9 @@ class InfoQuery:
         """The same items, as they are now. Costs one request per unfinished item when few are."""
         states = self.resource.states
         id_key = self.resource.id_key
+        budget = self.connection.client.budget
+        if budget is not None:
+            budget.reset()  # this poll's answers replace the last one's
         unfinished = [item for item in items if not states.is_terminal(item)]
         if self.params.get(id_key) or len(unfinished) <= min(POLL_ONE_BY_ONE_MAX, pages_needed(total, self.params['limit'])):
             fresh = dict((item[id_key], api.get(item[id_key])) for item in unfinished)

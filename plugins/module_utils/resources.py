@@ -191,10 +191,15 @@ class ResourceApi:
 
     def _fetch(self, offset: int, limit: int):
         connection = self._connection
-        return connection.client.get(
+        action = 'List %s%s (page %d)' % (self.resource.plural, self.resource.of_parent(self.parent_label), offset)
+        body = connection.client.get(
             connection.modelarts_endpoint, self.resource.list_path(connection.project_id, self.parent_id),
-            query=dict(self.query, limit=limit, offset=offset),
-            action='List %s%s (page %d)' % (self.resource.plural, self.resource.of_parent(self.parent_label), offset))
+            query=dict(self.query, limit=limit, offset=offset), action=action)
+        items = body.get(self.resource.shape.items_key) if isinstance(body, dict) else None
+        budget = connection.client.budget
+        if budget is not None and isinstance(items, list):
+            budget.charge_items(len(items), action)
+        return body
 
     def list_page(self, offset: int, limit: int) -> Tuple[List[Dict], int]:
         """One page: (items, the API's total)."""

@@ -43,6 +43,7 @@ class RecordingClient:
         self.detail = detail
         self.calls = []
         self.cancel = threading.Event()
+        self.budget = None
 
     def get(self, base, path, query=None, action=None):
         self.calls.append((path, dict(query or {}), action, threading.current_thread().name))

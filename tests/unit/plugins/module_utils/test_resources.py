@@ -24,6 +24,7 @@ class FakeClient:
         self.detail = detail
         self.requests = []
         self.cancel = threading.Event()
+        self.budget = None
 
     def get(self, base, path, query=None, action=None):
         self.requests.append((path, dict(query or {})))
