@@ -100,7 +100,8 @@ options:
     description:
       - Full URL of the ModelArts endpoint. Defaults to C(https://modelarts.<region>.<cloud_domain>).
       - Credentials inside the URL (C(https://user:password@host)) are refused; an C(http://) endpoint on another
-        machine than this one is used with a warning, because credentials and tokens would cross the network in clear.
+        machine than this one, or reached through a proxy from the environment (E(http_proxy), E(all_proxy), not
+        bypassed by E(no_proxy)), is used with a warning, because credentials and tokens would cross the network in clear.
       - Redirects are never followed (they would carry the credentials elsewhere); a 3xx answer fails naming its target host.
     type: str
   iam_endpoint:

@@ -17,6 +17,7 @@ import os
 import re
 import time
 from urllib.parse import urlsplit
+from urllib.request import proxy_bypass_environment
 
 from typing import Dict
 
@@ -132,6 +133,25 @@ def _family_value(option, family, environ):
     return None, None
 
 
+def _proxy_for(host, environ):
+    """(proxy host, variable) through which requests would send plain http to ``host``, or (None, None).
+
+    As urllib and requests read them: lower-case names first, ``http_proxy`` then ``all_proxy``,
+    unless ``no_proxy`` bypasses ``host``. Only the proxy's host name is returned: its URL may hold
+    a password."""
+    proxies = {}
+    for name in sorted(environ, key=lambda name: name.islower()):
+        if name.lower().endswith('_proxy') and environ[name]:
+            proxies[name.lower()[:-len('_proxy')]] = (environ[name], name)
+    if host is None or proxy_bypass_environment(host, dict((key, value) for key, (value, _name) in proxies.items())):
+        return None, None
+    for scheme in ('http', 'all'):
+        if scheme in proxies:
+            url, name = proxies[scheme]
+            return urlsplit(url if '//' in url else '//' + url).hostname, name
+    return None, None
+
+
 def _methods_chosen(values):
     """The methods whose selecting options have a value in ``values``."""
     return [method.name for method in AUTH_METHODS if any(values.get(option) for option in method.selectors)]
@@ -150,6 +170,7 @@ class ConnectionSettings:
 
     def __init__(self, params, environ=None, cwd=None):
         environ = os.environ if environ is None else environ
+        self._environ = environ
         self.values = dict(params)
         self.sources = {}
         self.profile = None
@@ -332,13 +353,23 @@ class ConnectionSettings:
                                          'set them with the authentication options' % option)
 
     def cleartext_endpoints(self):
-        """The endpoints that receive credentials over plain http to another machine."""
+        """Warnings for the endpoints that receive credentials over plain http to another machine,
+        directly or through a proxy from the environment (``http_proxy``, ``all_proxy``, not bypassed
+        by ``no_proxy``), as requests would send them."""
         used = ['modelarts_endpoint'] + (['iam_endpoint'] if self.method == 'password' else [])
         found = []
         for option in used:
             parts = urlsplit(self.values.get(option) or '')
-            if parts.scheme == 'http' and parts.hostname not in LOOPBACK_HOSTS:
-                found.append(option)
+            if parts.scheme != 'http':
+                continue
+            proxy, variable = _proxy_for(parts.hostname, self._environ)
+            if parts.hostname not in LOOPBACK_HOSTS:
+                found.append('%s uses http://: credentials and tokens cross the network unencrypted; use https://'
+                             % option)
+            elif proxy not in (None,) + LOOPBACK_HOSTS:
+                found.append('%s uses http:// through the proxy %s (%s): credentials and tokens cross the network '
+                             'unencrypted; use https://, or add the endpoint\'s host to no_proxy'
+                             % (option, proxy, variable))
         return found
 
     def _check_ca_cert(self):
@@ -470,6 +501,6 @@ def open_connection(params: Dict, redactor, warn, started: float, deadline=None,
         warn('validate_certs is false: the TLS certificate of the endpoints is not verified.')
     for notice in settings.notices():
         warn(notice)
-    for option in settings.cleartext_endpoints():
-        warn('%s uses http://: credentials and tokens cross the network unencrypted; use https://' % option)
+    for warning in settings.cleartext_endpoints():
+        warn(warning)
     return Connection(settings, warn=warn, deadline=deadline, started=started, on_secret=redactor.add, cancel=cancel)

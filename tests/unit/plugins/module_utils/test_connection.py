@@ -159,3 +159,30 @@ def test_missing_region_is_named_when_an_endpoint_is_needed():
 def test_numbers_out_of_range(option, value, message):
     with pytest.raises(ConfigurationError, match=message):
         ConnectionSettings(params(auth_token='t', **{option: value}), environ={})
+
+
+@pytest.mark.parametrize('environ,expected', [
+    ({}, []),
+    ({'HTTP_PROXY': 'http://user:proxy-pw@proxy.corp.example:3128'},
+     ["modelarts_endpoint uses http:// through the proxy proxy.corp.example (HTTP_PROXY): credentials and tokens "
+      "cross the network unencrypted; use https://, or add the endpoint's host to no_proxy"]),
+    ({'HTTP_PROXY': 'http://upper.example:1', 'http_proxy': 'lower.example:3128'}, ['proxy lower.example (http_proxy)']),
+    ({'ALL_PROXY': 'socks5://all.example:1080'}, ['proxy all.example (ALL_PROXY)']),
+    ({'HTTP_PROXY': 'http://proxy.corp.example:3128', 'NO_PROXY': '127.0.0.1,localhost'}, []),
+    ({'HTTPS_PROXY': 'http://proxy.corp.example:3128'}, []),
+    ({'HTTP_PROXY': 'http://127.0.0.1:3128'}, []),
+])
+def test_a_proxy_on_a_cleartext_path_is_warned_about_like_a_remote_http_endpoint(environ, expected):
+    settings = ConnectionSettings(params(auth_token='t', modelarts_endpoint='http://127.0.0.1:9'), environ=environ)
+    warnings = settings.cleartext_endpoints()
+    assert len(warnings) == len(expected)
+    for warning, part in zip(warnings, expected):
+        assert part in warning
+        assert 'proxy-pw' not in warning
+
+
+def test_a_remote_http_endpoint_is_warned_about_once():
+    settings = ConnectionSettings(params(auth_token='t', modelarts_endpoint='http://modelarts.example'), environ={
+        'HTTP_PROXY': 'http://proxy.corp.example:3128'})
+    assert settings.cleartext_endpoints() == [
+        'modelarts_endpoint uses http://: credentials and tokens cross the network unencrypted; use https://']
