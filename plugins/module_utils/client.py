@@ -32,7 +32,6 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     ConfigurationError,
     InterruptedRunError,
     ResponseFormatError,
-    ResultTooLargeError,
     TimeBoundError,
     TransportError,
 )

@@ -222,8 +222,8 @@ class ConnectionSettings:
         if profile.method is None:
             raise ConfigurationError(
                 'The clouds.yaml profile, %s (named by %s), has no credentials: add them to its auth section '
-                '(or secure.yaml), or give them as options without cloud. %s' % (profile.describe(), named_by,
-                                                                                CHOICE_ORDER))
+                '(or secure.yaml), or give them as options without cloud. %s'
+                % (profile.describe(), named_by, CHOICE_ORDER))
         self.method = profile.method
         self.family = 'the clouds.yaml profile, %s,' % profile.describe()
         for option, value in profile.values.items():
@@ -242,9 +242,10 @@ class ConnectionSettings:
         if environ.get('OS_CLOUD'):
             holders['OS_CLOUD'] = ['OS_CLOUD']
         if len(holders) > 1:
-            keep = ['to keep %s: unset %s' % (kept, ' '.join(name for family, names in holders.items()
-                                                            if family != kept for name in names))
-                    for kept in holders]
+            keep = []
+            for kept in holders:
+                others = [name for family, names in holders.items() if family != kept for name in names]
+                keep.append('to keep %s: unset %s' % (kept, ' '.join(others)))
             raise ConfigurationError(
                 'The environment holds credentials of more than one family (%s). Unset the variables of every '
                 'family but the one you mean (%s), or give the credentials as options. %s' % (

@@ -199,8 +199,9 @@ hw_password_set=(HW_USER_NAME=emulator-user HW_USER_PASSWORD=emulator-password H
 grep -q '"msg": "5 datasets in eu-de: dataset-detection, ' "$work_dir/auth-hw-family.log"
 # With a stale OS_USERNAME as well, the families are not mixed: the run fails naming both, and what to unset.
 (
-    export "${hw_password_set[@]}" OS_USERNAME=stale-user
-    expect_failure "$work_dir/auth-two-families.log" "$guides/authentication.yml" "${endpoints[@]}" "$@"
+    export "${hw_password_set[@]}"
+    OS_USERNAME=stale-user expect_failure "$work_dir/auth-two-families.log" "$guides/authentication.yml" \
+        "${endpoints[@]}" "$@"
 )
 grep -q 'The environment holds credentials of more than one family (OS_\*: OS_USERNAME; HW_\*: HW_USER_NAME, HW_USER_PASSWORD, HW_DOMAIN_NAME)' \
     "$work_dir/auth-two-families.log"
