@@ -19,3 +19,6 @@ XDG_CACHE_HOME="$work_dir/private-cache" ansible-playbook token_cache_binding.ym
 # SIGINT / SIGTERM / SIGHUP, a lost reader, a task timeout, Ctrl-C and cancel of ansible-playbook while pages
 # stall in their headers: every process of the run is gone within 2 s and nothing is sent after.
 PYTHONPATH="$(cd "$collection_root/../../.." && pwd)${PYTHONPATH:+:$PYTHONPATH}" python interrupt.py "$MLOPS_EMULATOR_URL"
+
+# The fault matrix with peak memory: each attack through ansible-playbook, by the module and the lookup.
+python memory.py "$MLOPS_EMULATOR_URL"
