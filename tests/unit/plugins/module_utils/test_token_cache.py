@@ -117,3 +117,25 @@ def test_a_directory_owned_by_someone_else_names_the_owner_not_chmod(cache_dir):
     assert cache(cache_dir, warnings).load(KEY, 'pw') is None
     assert warnings == ['Token cache directory %s is owned by uid 4242, not by this user (uid 0); not using it. '
                         'Remove it or set XDG_CACHE_HOME' % cache_dir]
+
+
+def test_a_directory_its_group_can_write_is_refused(cache_dir):
+    os.chmod(cache_dir, 0o770)
+    warnings = []
+    assert cache(cache_dir, warnings).load(KEY, 'pw') is None
+    assert warnings and 'writable by other users' in warnings[0]
+
+
+def test_an_entry_its_group_can_write_is_ignored(cache_dir):
+    cache(cache_dir).store(KEY, CachedToken('tok', NOW + 86400, 'p1'), 'pw')
+    os.chmod(entry_path(cache_dir), 0o620)
+    assert cache(cache_dir).load(KEY, 'pw') is None
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason='only root can give a file to another user')
+def test_an_entry_owned_by_someone_else_is_ignored_naming_the_owner(cache_dir):
+    cache(cache_dir).store(KEY, CachedToken('tok', NOW + 86400, 'p1'), 'pw')
+    os.chown(entry_path(cache_dir), 4242, 4242)
+    warnings = []
+    assert cache(cache_dir, warnings).load(KEY, 'pw') is None
+    assert warnings == ['Ignoring token cache file %s: it is owned by uid 4242, not by this user.' % entry_path(cache_dir)]
