@@ -56,7 +56,7 @@ PAGE_ROUTE = 'GET /v2/{project_id}/datasets/{dataset_id}/export-tasks'
 IAM_ROUTE = 'POST /v3/auth/tokens'
 PROJECT_ROUTE = 'GET /v3/projects'
 
-CONTENDERS = ('A1', 'A2', 'B', 'C', 'D', 'E', 'F', 'G')
+CONTENDERS = ('A1', 'A2', 'B', 'C', 'D', 'E', 'F', 'G', 'H')
 DESCRIPTIONS = {
     'A1': 'module, password auth, warm token cache',
     'A2': 'module, AK/SK auth, project_id given',
@@ -66,6 +66,7 @@ DESCRIPTIONS = {
     'E': 'result floor: the same N tasks returned from a local file, no HTTP',
     'F': 'lookup in a set_fact, password auth, warm token cache',
     'G': "one ansible.builtin.debug (F's floor is this + 2*L)",
+    'H': "data floor: a set_fact of the same N tasks from a local file, lookup('file') | from_json (F's is this + 2*L)",
 }
 # F's verdicts: a lookup runs in the controller's worker, so its floor is a play with one
 # action plugin task (G), not a module run (D).
@@ -346,6 +347,11 @@ class Benchmark:
             return [{'name': 'Export tasks (F)', 'ansible.builtin.set_fact': {'export_tasks': self.lookup_expression(size)}}]
         if contender == 'G':
             return [{'name': 'Lookup floor', 'ansible.builtin.debug': {'msg': 'floor'}}]
+        if contender == 'H':
+            # What carrying the same data through ansible-core costs, with no HTTP and no collection code.
+            return [{'name': 'Data floor', 'ansible.builtin.set_fact': {
+                'export_tasks': "{{ (lookup('ansible.builtin.file', %s) | from_json).export_tasks }}"
+                                % json.dumps(self.saved_tasks(size))}}]
         if contender == 'E':
             return [{'name': 'Result floor', 'benchmark_result_floor': {'path': self.saved_tasks(size), 'password': PASSWORD},
                      'register': 'result'}]
@@ -374,10 +380,10 @@ class Benchmark:
     def verify_tasks(contender, size):
         if contender in ('D', 'G'):
             return []
-        var = 'export_tasks' if contender in ('C', 'F') else 'result.export_tasks'
+        var = 'export_tasks' if contender in ('C', 'F', 'H') else 'result.export_tasks'
         that = ['%s | length == %d' % (var, size), "%s | map(attribute='task_id') | unique | length == %d" % (var, size)]
         # E is checked like A: it must return the N tasks the emulator served.
-        if contender not in ('C', 'F'):
+        if contender not in ('C', 'F', 'H'):
             that.append('result.total_count == %d' % size)
         return [{'name': 'Verify', 'ansible.builtin.assert': {'that': that, 'quiet': True}}]
 
@@ -590,6 +596,9 @@ class Benchmark:
                            fmt_ratio(a1 / (e + 2 * lat)) if a1 and e else '-'])
             f, g = self.time_of('F', size), self.floor_of(size, 'G')
             ratios.append(['N=%d: F / G (G = debug + 2*L)' % size, fmt_ratio(f / g) if f and g else '-'])
+            h = self.floor_of(size, 'H')
+            ratios.append(['N=%d: F / (H + 2*L), against the same data carried through ansible-core from a file '
+                           '(target 1.1x or below)' % size, fmt_ratio(f / h) if f and h else '-'])
             ratios.append(['N=%d: C / F (F speed-up over C)' % size, fmt_ratio(c / f) if f and c else '-'])
             ratios.append(['N=%d: A1 / F (what the module costs over the lookup)' % size, fmt_ratio(a1 / f) if a1 and f else '-'])
         pooled = [seconds for size in args.sizes for seconds in self.results[('D', size)]['seconds']]
