@@ -524,7 +524,7 @@ def mutation_verdict(statuses, equivalent, shows, report, per_file=None, baselin
     """Write the survivors' report (with the diffs in ``shows``); fail when a file is below its bar; return a note.
 
     A file's bar is MUTATION_THRESHOLD, or, while the reviewed baseline has it below that, its baseline
-    score: a file can rise to the threshold but never fall back (a ratchet; docs/testing.md)."""
+    score less a point: a file can rise to the threshold but not fall back (a ratchet; README.md)."""
     killed = [name for name, status in statuses.items() if status in KILLED_STATUSES]
     survivors = sorted(name for name, status in statuses.items() if status not in KILLED_STATUSES)
     reviewed = [name for name in survivors if name in equivalent]
@@ -534,7 +534,8 @@ def mutation_verdict(statuses, equivalent, shows, report, per_file=None, baselin
     reviewed_files = (baseline or {}).get('files', {})
     below = []
     for path, entry in sorted((per_file or {}).items()):
-        bar = min(MUTATION_THRESHOLD, reviewed_files.get(path, {}).get('score', MUTATION_THRESHOLD))
+        # A point of slack under a reviewed score: a kill that depends on timing may come and go.
+        bar = min(MUTATION_THRESHOLD, reviewed_files.get(path, {}).get('score', MUTATION_THRESHOLD + 1) - 1.0)
         if entry['score'] < bar:
             below.append('%s %.1f%% < %.1f%%' % (path, entry['score'], bar))
     with open(report, 'w', encoding='utf-8') as out:

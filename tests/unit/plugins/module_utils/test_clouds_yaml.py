@@ -225,7 +225,77 @@ def test_unknown_auth_type_is_refused(tmp_path):
         load_profile('a', environ={'OS_CLIENT_CONFIG_FILE': str(path)})
 
 
-def test_a_secret_used_as_a_profile_name_is_not_echoed(tmp_path):
+def write(tmp_path, text, name='clouds.yaml'):
+    path = tmp_path / name
+    path.write_text(text)
+    return {'OS_CLIENT_CONFIG_FILE': str(path), 'HOME': str(tmp_path / 'home')}, str(path)
+
+
+@pytest.mark.parametrize('text,message', [
+    ('clouds: {a: [1]}\n', "Cloud 'a' in {path} is not a mapping"),
+    ('clouds: {a: {auth: [1]}}\n', '"auth" of cloud \'a\' in {path} is not a mapping'),
+    ('clouds: [a]\n', '"clouds" in {path} is not a mapping'),
+    ('- a\n', '{path} must hold a mapping with a "clouds" key'),
+    ('clouds:\n  a: [\n', '{path} is not valid YAML at line 3'),
+    ('clouds: {a: {auth: {username: u, ak: k, sk: s}}}\n',
+     "Cloud 'a' in {path} has credentials for more than one authentication method (AK/SK and password); "
+     "set auth_type to one of: aksk, password, token"),
+    ('clouds: {a: {auth_type: v3oidc, auth: {username: u}}}\n',
+     "auth_type 'v3oidc' of cloud 'a' in {path} is not supported; use one of: aksk, password, token, v3password, "
+     "v3token"),
+    ('clouds: {b: {}, c: {}}\n', "Cloud 'a' not found in {path} (clouds defined there: 'b', 'c'; files searched: "),
+    ('clouds: {}\n', "Cloud 'a' not found in {path} (clouds defined there: none; files searched: "),
+])
+def test_each_broken_file_is_named_with_what_is_wrong(tmp_path, text, message):
+    environ, path = write(tmp_path, text)
     with pytest.raises(ConfigurationError) as info:
-        settings({'HOME': str(tmp_path)}, tmp_path, cloud='s3cr3t-value', password='s3cr3t-value', username='u')
-    assert 's3cr3t-value' not in str(info.value)
+        load_profile('a', environ=environ, cwd=str(tmp_path))
+    assert str(info.value).startswith(message.format(path=path))
+
+
+def test_a_file_that_cannot_be_read_is_named_with_the_reason(tmp_path):
+    # A file that exists and whose read fails, whoever runs the test (root reads a 0000 file).
+    with pytest.raises(ConfigurationError, match=r'^Cannot read /proc/self/mem: Input/output error$'):
+        load_profile('a', environ={'OS_CLIENT_CONFIG_FILE': '/proc/self/mem'}, cwd=str(tmp_path))
+
+
+def test_no_file_at_all_names_the_cloud_and_every_path(tmp_path):
+    with pytest.raises(ConfigurationError) as info:
+        load_profile('a', environ={'HOME': str(tmp_path / 'home')}, cwd=str(tmp_path / 'cwd'))
+    assert str(info.value).startswith("Cloud 'a' not found: no clouds.yaml in any of %s, %s, " % (
+        tmp_path / 'cwd' / 'clouds.yaml', tmp_path / 'cwd' / 'clouds.yml'))
+
+
+def test_an_aksk_profile_takes_the_top_level_pair_and_keeps_domain_name(tmp_path):
+    environ, path = write(tmp_path, 'clouds: {a: {auth_type: aksk, ak: TOP-AK, sk: top-sk, regions: [{name: r1}, r2], '
+                                    'auth: {username: u, user_domain_name: dom, auth_url: "https://iam.x/"}}}\n')
+    profile = load_profile('a', environ=environ, cwd=str(tmp_path))
+    assert profile.method == 'AK/SK'
+    assert (profile.values['access_key'], profile.values['secret_key']) == ('TOP-AK', 'top-sk')
+    assert profile.values['domain_name'] == 'dom' and 'username' not in profile.values
+    assert profile.values['region'] == 'r1'
+    assert profile.values['iam_endpoint'] == 'https://iam.x/v3'
+    assert profile.secrets == ['top-sk']
+    assert profile.describe() == "cloud 'a' in %s" % path
+
+
+def test_the_auth_pair_wins_over_the_top_level_pair(tmp_path):
+    environ, _path = write(tmp_path, 'clouds: {a: {auth_type: aksk, ak: TOP, sk: top, regions: [r2], '
+                                     'auth: {access_key: AUTH-AK, secret_key: auth-sk, '
+                                     'auth_url: "https://iam.x/v3.0/"}}}\n')
+    profile = load_profile('a', environ=environ, cwd=str(tmp_path))
+    assert (profile.values['access_key'], profile.values['secret_key']) == ('AUTH-AK', 'auth-sk')
+    assert profile.values['region'] == 'r2'
+    assert profile.values['iam_endpoint'] == 'https://iam.x/v3.0'
+
+
+def test_a_profile_found_through_os_cloud_says_so_and_names_itself(tmp_path):
+    environ, path = write(tmp_path, 'clouds: {a: {region_name: r}, t: {auth: {token: tok}, region_name: r}}\n')
+    with pytest.raises(ConfigurationError) as info:
+        settings(dict(environ, OS_CLOUD='a'), tmp_path)
+    assert str(info.value).startswith("The clouds.yaml profile, cloud 'a' in %s (named by OS_CLOUD), has no "
+                                      "credentials: add them to its auth section (or secure.yaml), or give them "
+                                      "as options without cloud. Credentials come from one place" % path)
+    resolved = settings(dict(environ, OS_CLOUD='t'), tmp_path)
+    assert resolved.values['cloud'] == 't' and resolved.family == "the clouds.yaml profile, cloud 't' in %s," % path
+    assert resolved.sources['auth_token'] == "cloud 't' in %s" % path
