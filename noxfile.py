@@ -535,9 +535,9 @@ def mutation_verdict(statuses, equivalent, shows, report, per_file=None, baselin
     below = []
     for path, entry in sorted((per_file or {}).items()):
         # A point of slack under a reviewed score: a kill that depends on timing may come and go.
-        bar = min(MUTATION_THRESHOLD, reviewed_files.get(path, {}).get('score', MUTATION_THRESHOLD + 1) - 1.0)
-        if entry['score'] < bar:
-            below.append('%s %.1f%% < %.1f%%' % (path, entry['score'], bar))
+        required = min(MUTATION_THRESHOLD, reviewed_files.get(path, {}).get('score', MUTATION_THRESHOLD + 1) - 1.0)
+        if entry['score'] < required:
+            below.append('%s %.1f%% < %.1f%%' % (path, entry['score'], required))
     with open(report, 'w', encoding='utf-8') as out:
         out.write('%.1f%% killed: %d of %d mutants, %d reviewed as equivalent\n' % (
             score, len(killed), len(statuses), len(reviewed)))

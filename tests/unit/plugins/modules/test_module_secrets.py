@@ -35,7 +35,6 @@ def test_every_secret_reaches_ansibles_no_log_values_and_masks_what_the_scrubber
         output = io.StringIO()
         # exit_json itself, with no scrubber in the way: Ansible masks what it was told of.
         with contextlib.redirect_stdout(output), pytest.raises(SystemExit):
-            module.module.exit_json(changed=False, echoed='%s %s %s' % ('emulator-password', token,
-                                                                          'unused-secret-key-value'))
+            module.module.exit_json(changed=False, echoed=' '.join(('emulator-password', token, 'unused-secret-key-value')))
     echoed = json.loads(output.getvalue())['echoed']
     assert 'emulator-password' not in echoed and token not in echoed and 'unused-secret-key-value' not in echoed
