@@ -20,8 +20,10 @@ __metaclass__ = type
 
 import datetime
 import os
+import signal
 import subprocess
 import sys
+import weakref
 
 import pytest
 from hypothesis import settings
@@ -50,3 +52,20 @@ def emulator_url(tmp_path_factory):
         yield line.split('=', 1)[1]
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+@pytest.fixture(autouse=True)
+def process_state_restored(monkeypatch):
+    """Each test starts with the process state a module run starts with.
+
+    ``redaction`` masks, in every message, the secrets of every Redactor still alive in the process; a
+    Redactor of an earlier test can live on (an exception's traceback cycle, a module's signal handler
+    bound to it), and would mask words of a later test's messages. Each test gets a fresh set of live
+    Redactors, and the SIGINT, SIGTERM and SIGHUP handlers a module run installs are put back after it."""
+    from ansible_collections.mlops.cloud.plugins.module_utils import redaction  # pylint: disable=import-outside-toplevel
+    monkeypatch.setattr(redaction, '_LIVE', weakref.WeakSet())
+    saved = dict((signum, signal.getsignal(signum)) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
+    yield
+    for signum, handler in saved.items():
+        if signal.getsignal(signum) is not handler:
+            signal.signal(signum, handler)
