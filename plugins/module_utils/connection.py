@@ -41,7 +41,6 @@ from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClien
 from ansible_collections.mlops.cloud.plugins.module_utils.clouds_yaml import load_profile
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import lookup_project_id
-from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import MAX_BACKOFF_SECONDS, RetryPolicy
 from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import TokenCache, default_cache_dir
 
@@ -115,20 +114,16 @@ def connection_argument_spec() -> Dict[str, Dict]:
     return spec
 
 
-def _family_of(variable):
-    return next(family for family in FAMILIES if variable.startswith(family))
-
-
-def _family_variables(family, environ, options=None):
-    """The variables of ``family`` that are set, for ``options`` (default: every option)."""
-    options = ENVIRONMENT if options is None else options
-    return [name for option in options for name in ENVIRONMENT.get(option, ())
-            if _family_of(name) == family and environ.get(name)]
+# Family -> option -> its variables of that family (OS_DOMAIN_NAME and OS_USER_DOMAIN_NAME are both OS_*).
+FAMILY_VARIABLES = dict((family, dict((option, tuple(name for name in names if name.startswith(family)))
+                                      for option, names in ENVIRONMENT.items()))
+                        for family in FAMILIES)
 
 
 def _family_value(option, family, environ):
-    for name in ENVIRONMENT.get(option, ()):
-        if _family_of(name) == family and environ.get(name):
+    """(value, variable) of the first variable of ``family`` set for ``option``, or (None, None)."""
+    for name in FAMILY_VARIABLES[family][option]:
+        if environ.get(name):
             return environ[name], name
     return None, None
 
@@ -209,15 +204,8 @@ class ConnectionSettings:
         self._check_ca_cert()
 
     def _use_profile(self, name, params, environ, cwd, named_by):
-        try:
-            self.profile = load_profile(name, environ=environ, cwd=cwd)
-        except ConfigurationError as exc:
-            # The profile's name may be a secret pasted in the wrong place; mask the option secrets
-            # with the one scrubber, so these settings are safe to report on their own too.
-            redactor = Redactor()
-            for option in SECRET_OPTIONS:
-                redactor.add(params.get(option))
-            raise ConfigurationError(redactor.scrub(str(exc)))
+        # Options never hold credentials here (with cloud they are refused), so nothing to mask.
+        self.profile = load_profile(name, environ=environ, cwd=cwd)
         profile = self.profile
         if profile.method is None:
             raise ConfigurationError(
@@ -238,7 +226,8 @@ class ConnectionSettings:
         for family in FAMILIES:
             if any(_family_value(option, family, environ)[1] for method in AUTH_METHODS
                    for option in method.env_selectors):
-                holders['%s*' % family] = _family_variables(family, environ, CREDENTIAL_OPTIONS)
+                holders['%s*' % family] = [name for option in CREDENTIAL_OPTIONS
+                                           for name in FAMILY_VARIABLES[family][option] if environ.get(name)]
         if environ.get('OS_CLOUD'):
             holders['OS_CLOUD'] = ['OS_CLOUD']
         if len(holders) > 1:
