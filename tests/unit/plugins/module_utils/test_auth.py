@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.mlops.cloud.plugins.module_utils.auth import AkSkAuth, PasswordAuth, StaticTokenAuth
+from ansible_collections.mlops.cloud.plugins.module_utils.auth import AkSkAuth, AuthContext, PasswordAuth, StaticTokenAuth
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiResponse
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import request_password_token
 from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import CachedToken, TokenCache, cache_key
@@ -27,6 +27,7 @@ class IamAnswering:
 
     def request(self, *args, **kwargs):
         self.requests += 1
+        self.last_body = kwargs.get('json_body')
         return ApiResponse(201, self.body, {'X-Subject-Token': self.token})
 
 
@@ -76,7 +77,7 @@ def test_a_rejected_token_is_dropped_and_asked_for_once_more(tmp_path):
     auth = PasswordAuth(client, IAM, 'user', 'pw', 'dom', project_id='p1', cache=TokenCache(directory))
     first = auth.authorize('GET', 'https://x', {}, b'')
     client.token = 'second-token-value'
-    assert auth.reauthenticate(first) is True
+    assert auth.reauthenticate(first) is True and client.requests == 2  # asked at once, not on the next use
     assert auth.token().value == 'second-token-value' and client.requests == 2
     # A rejection of a token already replaced (another page saw the same expiry) asks IAM no more.
     assert auth.reauthenticate(first) is True and client.requests == 2
@@ -88,3 +89,27 @@ def test_a_token_answer_without_an_expiry_lasts_less_than_iams_24_hours():
                                    project_id='p1')
     assert before + 3600 < token.expires_at <= time.time() + 24 * 3600
     assert token.project_id == 'p1'
+
+
+def test_each_method_is_built_from_its_option_values(tmp_path):
+    """What connection hands every method: the option values and the context (client, IAM, project, cache)."""
+    context = AuthContext(None, IAM, 'eu-de_project', cache=None)
+    signed = AkSkAuth.from_values({'access_key': 'AK', 'secret_key': 'SK', 'security_token': 'STS'}, context)
+    assert signed.authorize('GET', 'https://x/v2', {}, b'')['X-Security-Token'] == 'STS'
+    assert StaticTokenAuth.from_values({'auth_token': 'given'}, context).authorize('GET', 'https://x', {}, b'') == {
+        'X-Auth-Token': 'given'}
+
+
+def test_a_password_token_is_scoped_to_the_project_the_context_names_and_cached(tmp_path):
+    directory = str(tmp_path / 'tokens')
+    client = IamAnswering()
+    secrets = []
+    values = {'username': 'user', 'password': 'pw', 'domain_name': 'dom', 'project_id': None}
+    context = AuthContext(client, IAM, 'eu-de_project', cache=TokenCache(directory), on_secret=secrets.append)
+    auth = PasswordAuth.from_values(values, context)
+    assert auth.authorize('GET', 'https://x', {}, b'')['X-Auth-Token'] == 'issued-token-value'
+    assert client.last_body['auth']['scope'] == {'project': {'name': 'eu-de_project'}}
+    assert secrets == ['issued-token-value']
+    # The next run (a new method, the same cache) takes the token from the cache: no IAM request.
+    again = PasswordAuth.from_values(values, AuthContext(client, IAM, 'eu-de_project', cache=TokenCache(directory)))
+    assert again.token().value == 'issued-token-value' and client.requests == 1

@@ -100,3 +100,38 @@ def test_terminal_control_sequences_from_the_server_are_escaped():
     shown = clip('\x1b[2J\x1b]0;pwned\x07Invalid\x00 path\x7f\x9b', 300)
     assert shown == '\\x1b[2J\\x1b]0;pwned\\x07Invalid\\x00 path\\x7f\\x9b'
     assert clip('Ünïcödé stays', 300) == 'Ünïcödé stays'
+
+
+def test_only_control_characters_are_escaped_at_the_edges_of_their_ranges():
+    assert clip('a\x19b c~d\x7fe\x9ff\xa1g', 300) == 'a\\x19b c~d\\x7fe\\x9ff\xa1g'
+
+
+def test_a_secret_with_spaces_is_masked_in_a_form_encoded_echo():
+    redactor = Redactor()
+    redactor.add('open sesame+now')
+    assert redactor.scrub('body: password=open+sesame%2Bnow&user=me') == 'body: password=%s&user=me' % MASK
+    assert redactor.scrub('"password": "open sesame+now"') == '"password": "%s"' % MASK
+
+
+def test_a_non_ascii_secret_is_masked_in_json_escaped_and_unescaped_echoes():
+    redactor = Redactor()
+    redactor.add('pässwörd-1')
+    assert redactor.scrub('{"password": "p\\u00e4ssw\\u00f6rd-1"}') == '{"password": "%s"}' % MASK
+    assert redactor.scrub('{"password": "pässwörd-1"}') == '{"password": "%s"}' % MASK
+
+
+def test_the_longest_spelling_is_masked_whole_not_around_a_shorter_one():
+    redactor = Redactor()
+    redactor.add('ab\ncd')  # its repr, ab\\ncd, holds neither the secret nor a shorter spelling of it
+    assert redactor.scrub('header ab\\ncd sent') == 'header %s sent' % MASK
+    redactor = Redactor()
+    redactor.add('a b')  # percent-encoded a%20b; the secret itself is inside no longer form
+    assert redactor.scrub('x a%20b y a b') == 'x %s y %s' % (MASK, MASK)
+
+
+def test_a_secret_found_only_in_part_is_masked_from_its_first_to_its_last_shared_character():
+    redactor = Redactor()
+    redactor.add('0123456789abcdef')
+    shown = clip('left 3456789a right', 300)
+    assert shown == 'left %s right' % MASK
+    assert clip('left 34567 right', 300) == 'left 34567 right'  # five characters: not a run
