@@ -48,11 +48,14 @@ MODULE_ONLY_OPTIONS = ('wait', 'wait_timeout', 'wait_sleep')
 
 
 def _is_omit(value, variables):
-    """``default(omit)`` in a ``mlops_cloud_*`` variable: the option is not set (a token before 2.19, a sentinel since)."""
+    """``default(omit)`` in a ``mlops_cloud_*`` variable before ansible-core 2.19: the option is not set.
+
+    Before 2.19 omit is a token string (the ``omit`` variable); since, templating it raises
+    ``AnsibleValueOmittedError`` (see ``_params``)."""
     omit = variables.get('omit')
     if omit is not None and isinstance(omit, str) and value == omit:
         return True
-    return type(value).__name__ == 'Omit' or (isinstance(value, str) and value.startswith('__omit_place_holder__'))
+    return isinstance(value, str) and value.startswith('__omit_place_holder__')
 
 
 def _plain(value):
