@@ -35,8 +35,9 @@ def spellings(value):
         repr(value)[1:-1],
         json.dumps(value)[1:-1],
         json.dumps(value, ensure_ascii=False)[1:-1],
-        quote(value, safe=''),
-        quote_plus(value, safe=''),
+        # An environment variable of bytes that are not UTF-8 holds lone surrogates: still a secret.
+        quote(value, safe='', errors='surrogateescape'),
+        quote_plus(value, safe='', errors='surrogateescape'),
         repr(value.encode('utf-8', 'surrogatepass'))[2:-1],
     }
     return sorted((form for form in forms if form), key=len, reverse=True)
@@ -125,6 +126,8 @@ def clip(text, limit):
     forms = _live_forms()
     text = _replace(str(text), forms)
     text = _escape_controls(_replace(' '.join(text.split()), forms))
-    # Only what can be shown is searched for runs; a masked run can be longer than its mask.
-    text = _mask_runs(text[:2 * limit + SECRET_RUN], forms)
-    return text if len(text) <= limit else text[:max(limit - 3, 0)] + '...'
+    # Only what can be shown is searched for runs; a masked run can be longer than its mask. Text past
+    # that window is cut even when the masked window is short: the ``...`` says something was left out.
+    window = text[:2 * limit + SECRET_RUN]
+    shown = _mask_runs(window, forms)
+    return shown if len(shown) <= limit and len(window) == len(text) else shown[:max(limit - 3, 0)] + '...'

@@ -87,3 +87,13 @@ def test_items_add_up_over_pages():
         budget.charge_items(1, 'List page 2')
     budget.reset()
     budget.charge_items(100, 'List page 0')
+
+
+def test_bytes_are_summed_up_to_the_bound_and_refused_past_it():
+    budget = ResultBudget(max_result_mb=1)
+    budget.charge_bytes(MIB - 10, 'List tasks')
+    assert budget.bytes_left() == 10
+    budget.charge_bytes(10, 'List tasks')  # exactly the bound: kept
+    assert budget.bytes_left() == 0
+    with pytest.raises(ResultTooLargeError, match=r'^List tasks \(page 2\) stopped: .*max_result_mb \(1 MiB\)'):
+        budget.charge_bytes(1, 'List tasks (page 2)')

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import sys
 
 import pytest
 
@@ -299,3 +300,170 @@ def test_a_profile_found_through_os_cloud_says_so_and_names_itself(tmp_path):
     resolved = settings(dict(environ, OS_CLOUD='t'), tmp_path)
     assert resolved.values['cloud'] == 't' and resolved.family == "the clouds.yaml profile, cloud 't' in %s," % path
     assert resolved.sources['auth_token'] == "cloud 't' in %s" % path
+
+
+def test_without_home_in_the_environment_the_users_home_directory_is_searched(tmp_path, monkeypatch):
+    # environ has no HOME: the running user's home (what ~ expands to) holds .config/openstack/clouds.yaml.
+    monkeypatch.setenv('HOME', str(tmp_path / 'real-home'))
+    user = tmp_path / 'real-home' / '.config' / 'openstack'
+    os.makedirs(str(user))
+    (user / 'clouds.yaml').write_text('clouds: {a: {auth: {token: tok}}}\n')
+    profile = load_profile('a', environ={}, cwd=str(tmp_path / 'cwd'))
+    assert profile.path == str(user / 'clouds.yaml')
+    assert profile.values['auth_token'] == 'tok'
+
+
+def test_the_process_environment_is_read_when_no_environ_is_given(tmp_path, monkeypatch):
+    environ, path = write(tmp_path, 'clouds: {a: {auth: {token: tok}}}\n')
+    for name in ('OS_CLIENT_SECURE_FILE', 'XDG_CONFIG_HOME'):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    profile = load_profile('a', cwd=str(tmp_path / 'cwd'))
+    assert profile.path == path and profile.method == 'token'
+
+
+def test_without_pyyaml_the_message_says_what_is_missing(tmp_path, monkeypatch):
+    environ, _path = write(tmp_path, 'clouds: {a: {auth: {token: tok}}}\n')
+    monkeypatch.setitem(sys.modules, 'yaml', None)  # makes ``import yaml`` raise ImportError
+    with pytest.raises(ConfigurationError) as info:
+        load_profile('a', environ=environ, cwd=str(tmp_path))
+    prefix = 'The cloud option needs the PyYAML Python library (it comes with ansible-core): '
+    message = str(info.value)
+    assert message.startswith(prefix) and 'yaml' in message[len(prefix):]  # then why the import failed
+
+
+def test_a_utf16_clouds_yaml_is_read(tmp_path):
+    # YAML streams may be UTF-16 (with a BOM), as editors on Windows save them.
+    path = tmp_path / 'clouds.yaml'
+    path.write_bytes(u'clouds: {a: {auth: {token: t\u00f6k}}}\n'.encode('utf-16'))
+    profile = load_profile('a', environ={'OS_CLIENT_CONFIG_FILE': str(path)}, cwd=str(tmp_path))
+    assert profile.values['auth_token'] == u't\u00f6k'
+
+
+def test_a_yaml_error_without_a_position_names_the_file_only(tmp_path):
+    # A control character is refused by the YAML reader, whose error has no line to report.
+    environ, path = write(tmp_path, 'clouds: {a: {auth: {token: "t\x07k"}}}\n')
+    with pytest.raises(ConfigurationError) as info:
+        load_profile('a', environ=environ, cwd=str(tmp_path))
+    assert str(info.value) == '%s is not valid YAML' % path
+
+
+def test_an_empty_clouds_yaml_defines_no_cloud(tmp_path):
+    environ, path = write(tmp_path, '')
+    with pytest.raises(ConfigurationError) as info:
+        load_profile('a', environ=environ, cwd=str(tmp_path))
+    assert str(info.value).startswith("Cloud 'a' not found in %s (clouds defined there: none; " % path)
+
+
+def test_an_empty_value_falls_back_to_the_next_key(tmp_path):
+    environ, _path = write(tmp_path, "clouds: {a: {auth: {token: tok, project_name: '', tenant_name: legacy}}}\n")
+    profile = load_profile('a', environ=environ, cwd=str(tmp_path))
+    assert profile.values['project_name'] == 'legacy'
+
+
+@pytest.mark.parametrize('auth_url,endpoint', [
+    ('https://iam.example.test', 'https://iam.example.test/v3'),
+    ('https://iam.example.test///', 'https://iam.example.test/v3'),
+    # Only the trailing slashes go; the path is kept as written.
+    ('https://iam.example.test/PROJX/', 'https://iam.example.test/PROJX'),
+    # The scheme is the first "://": a URL further on is part of the path, which is kept.
+    ('https://relay.example.test/to/https://iam.example.test', 'https://relay.example.test/to/https://iam.example.test'),
+])
+def test_auth_url_gets_v3_only_when_it_has_no_path(tmp_path, auth_url, endpoint):
+    environ, _path = write(tmp_path, 'clouds: {a: {auth: {token: tok, auth_url: "%s"}}}\n' % auth_url)
+    assert load_profile('a', environ=environ, cwd=str(tmp_path)).values['iam_endpoint'] == endpoint
+
+
+@pytest.mark.parametrize('auth_url,endpoint', [
+    # Malformed URLs (ConnectionSettings refuses them later): a path after the host is still kept ...
+    ('https:///v3', 'https:///v3'),
+    ('://iam.example.test/v3', '://iam.example.test/v3'),
+    # ... and without a scheme there is no host to find a path after, so /v3 is added.
+    ('iam.example.test/identity', 'iam.example.test/identity/v3'),
+])
+def test_auth_url_without_scheme_or_host_is_reported_as_found(tmp_path, auth_url, endpoint):
+    environ, _path = write(tmp_path, 'clouds: {a: {auth: {token: tok, auth_url: "%s"}}}\n' % auth_url)
+    assert load_profile('a', environ=environ, cwd=str(tmp_path)).values['iam_endpoint'] == endpoint
+
+
+def test_identity_endpoint_override_at_the_top_level_gets_v3_too(tmp_path):
+    environ, _path = write(tmp_path, 'clouds: {a: {identity_endpoint_override: "https://iam.example.test/", '
+                                     'auth: {token: tok}}}\n')
+    assert load_profile('a', environ=environ, cwd=str(tmp_path)).values['iam_endpoint'] == 'https://iam.example.test/v3'
+
+
+@pytest.mark.parametrize('access,secret', [('ak', 'sk'), ('access_key', 'secret_key')])
+def test_a_top_level_pair_alone_selects_aksk(tmp_path, access, secret):
+    environ, _path = write(tmp_path, 'clouds: {a: {region_name: r, %s: TOP-AK, %s: top-sk}}\n' % (access, secret))
+    profile = load_profile('a', environ=environ, cwd=str(tmp_path))
+    assert profile.method == 'AK/SK'
+    assert (profile.values['access_key'], profile.values['secret_key']) == ('TOP-AK', 'top-sk')
+    assert profile.secrets == ['top-sk']
+    resolved = settings(environ, tmp_path, cloud='a')
+    assert resolved.method == 'AK/SK' and resolved.values['access_key'] == 'TOP-AK'
+
+
+def test_a_pair_in_auth_is_never_completed_from_the_top_level(tmp_path):
+    environ, _path = write(tmp_path, 'clouds: {a: {auth_type: aksk, ak: TOP-AK, sk: top-sk, region_name: r, '
+                                     'auth: {ak: AUTH-AK}}}\n')
+    profile = load_profile('a', environ=environ, cwd=str(tmp_path))
+    assert profile.values['access_key'] == 'AUTH-AK'
+    assert 'secret_key' not in profile.values
+    with pytest.raises(ConfigurationError, match='missing: secret_key'):
+        settings(environ, tmp_path, cloud='a')
+
+
+def test_regions_that_is_not_a_list_is_ignored(tmp_path):
+    environ, _path = write(tmp_path, 'clouds: {a: {regions: eu-de, auth: {token: tok}}}\n')
+    assert 'region' not in load_profile('a', environ=environ, cwd=str(tmp_path)).values
+
+
+def test_missing_os_client_config_file_message(tmp_path):
+    missing = str(tmp_path / 'missing.yaml')
+    with pytest.raises(ConfigurationError) as info:
+        load_profile('a', environ={'OS_CLIENT_CONFIG_FILE': missing}, cwd=str(tmp_path))
+    assert str(info.value) == 'OS_CLIENT_CONFIG_FILE names %s, which does not exist' % missing
+
+
+def test_missing_profile_lists_every_file_searched(tmp_path):
+    environ, path = write(tmp_path, 'clouds: {b: {}}\n')
+    cwd, user = tmp_path / 'cwd', tmp_path / 'home' / '.config' / 'openstack'
+    with pytest.raises(ConfigurationError) as info:
+        load_profile('a', environ=environ, cwd=str(cwd))
+    searched = [path, cwd / 'clouds.yaml', cwd / 'clouds.yml', user / 'clouds.yaml', user / 'clouds.yml',
+                '/etc/openstack/clouds.yaml', '/etc/openstack/clouds.yml']
+    assert str(info.value) == "Cloud 'a' not found in %s (clouds defined there: 'b'; files searched: %s)" % (
+        path, ', '.join(str(item) for item in searched))
+
+
+def test_os_client_secure_file_names_the_secure_yaml(tmp_path):
+    environ, path = write(tmp_path, 'clouds: {a: {region_name: r, auth: {username: u, user_domain_name: d}}}\n')
+    secure = tmp_path / 'elsewhere' / 'my-secrets.yaml'
+    os.makedirs(str(secure.parent))
+    secure.write_text('clouds: {a: {auth: {password: hidden}}}\n')
+    profile = load_profile('a', environ=dict(environ, OS_CLIENT_SECURE_FILE=str(secure)), cwd=str(tmp_path / 'cwd'))
+    assert profile.method == 'password' and profile.values['password'] == 'hidden'
+    assert profile.describe() == "cloud 'a' in %s (with %s)" % (path, secure)
+
+
+def test_secure_yaml_is_searched_in_the_given_cwd(tmp_path):
+    environ, path = write(tmp_path, 'clouds: {a: {region_name: r}}\n')
+    cwd = tmp_path / 'cwd'
+    os.makedirs(str(cwd))
+    # The profile has no auth at all: secure.yaml brings the whole section.
+    (cwd / 'secure.yaml').write_text('clouds: {a: {auth: {token: tok}}}\n')
+    profile = load_profile('a', environ=environ, cwd=str(cwd))
+    assert profile.method == 'token' and profile.values['auth_token'] == 'tok'
+    assert profile.path == '%s (with %s)' % (path, cwd / 'secure.yaml')
+
+
+@pytest.mark.parametrize('secure_text', ['clouds: {other: {auth: {token: x}}}\n', 'clouds: [a]\n', 'clouds: {a: tok}\n', ''])
+def test_secure_yaml_without_a_mapping_for_the_cloud_is_ignored(tmp_path, secure_text):
+    environ, path = write(tmp_path, 'clouds: {a: {auth: {token: tok}}}\n')
+    cwd = tmp_path / 'cwd'
+    os.makedirs(str(cwd))
+    (cwd / 'secure.yaml').write_text(secure_text)
+    profile = load_profile('a', environ=environ, cwd=str(cwd))
+    assert profile.values['auth_token'] == 'tok'
+    assert profile.path == path

@@ -135,3 +135,63 @@ def test_a_secret_found_only_in_part_is_masked_from_its_first_to_its_last_shared
     shown = clip('left 3456789a right', 300)
     assert shown == 'left %s right' % MASK
     assert clip('left 34567 right', 300) == 'left 34567 right'  # five characters: not a run
+
+
+def test_a_secret_in_a_json_echo_that_keeps_non_ascii_is_masked():
+    redactor = Redactor()
+    redactor.add('pä"ss-wörd')
+    assert redactor.scrub('{"password": "pä\\"ss-wörd"}') == '{"password": "%s"}' % MASK
+
+
+def test_a_secret_with_a_slash_is_masked_in_a_percent_encoded_url():
+    redactor = Redactor()
+    redactor.add('to/ken=1')
+    assert redactor.scrub('GET /v3/auth?token=to%2Fken%3D1 failed') == 'GET /v3/auth?token=%s failed' % MASK
+
+
+def test_a_secret_with_a_lone_surrogate_is_taken_and_masked():
+    redactor = Redactor()
+    redactor.add('ab\udcffcdefgh')
+    assert redactor.scrub('echo ab\udcffcdefgh and b\'ab\\xed\\xb3\\xbfcdefgh\'') == "echo %s and b'%s'" % (MASK, MASK)
+    # As os.environ holds a variable of bytes that are not UTF-8, and as a URL carries those bytes.
+    assert redactor.scrub('GET /x?password=ab%FFcdefgh') == 'GET /x?password=%s' % MASK
+
+
+def test_only_text_is_taken_as_a_secret():
+    redactor = Redactor()
+    redactor.add(12345)
+    redactor.add(None)
+    assert redactor.scrub('port 12345') == 'port 12345'
+
+
+def test_a_spelling_that_holds_another_is_masked_whole():
+    # The JSON and repr spellings of \k3y hold the secret itself one character in: longest first.
+    redactor = Redactor()
+    redactor.add('\\k3y-secret')
+    assert redactor.scrub('sent "\\\\k3y-secret"') == 'sent "%s"' % MASK
+    assert clip('sent "\\\\k3y-secret"', 300) == 'sent "%s"' % MASK
+
+
+def test_a_secret_that_holds_an_earlier_one_is_masked_whole():
+    redactor = Redactor()
+    redactor.add('abcdefgh')
+    redactor.add('0abcdefgh1')
+    assert redactor.scrub('token 0abcdefgh1 sent') == 'token %s sent' % MASK
+    assert clip('token 0abcdefgh1 sent', 300) == 'token %s sent' % MASK
+
+
+def test_runs_at_the_ends_of_a_secret_and_of_the_text_are_masked():
+    Redactor().add('0123456789abcdef')
+    redactor = Redactor()
+    redactor.add('0123456789abcdef')
+    assert clip('tail abcdef', 300) == 'tail %s' % MASK  # the secret's last six, at the text's end
+    assert clip('odd 3456789 run', 300) == 'odd %s run' % MASK  # seven characters, then the rest
+
+
+def test_text_past_the_searched_window_is_cut_with_dots_even_when_the_masked_part_is_short():
+    token = 'T0k3n' * 20  # 100 characters: masked to 8
+    redactor = Redactor()
+    redactor.add(token)
+    shown = clip(token + ' ' + 'x' * 100, 60)
+    assert shown.startswith(MASK + ' xxx') and shown.endswith('...') and len(shown) <= 60
+    assert clip('abcdef', 3) == '...'
