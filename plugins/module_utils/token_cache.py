@@ -163,6 +163,9 @@ class TokenCache:
                               'project_id': token.project_id, 'secret_check': _secret_check(password)})
         try:
             handle, temp_path = tempfile.mkstemp(dir=self.directory, prefix='.tmp-')
+        except OSError:
+            return  # a cache that cannot be written costs an IAM call next time, nothing more
+        try:
             try:
                 os.fchmod(handle, 0o600)
                 os.write(handle, payload.encode('utf-8'))
@@ -170,8 +173,10 @@ class TokenCache:
                 os.close(handle)
             os.rename(temp_path, self._path(key))
         except OSError:
-            # A cache that cannot be written costs an IAM call next time, nothing more.
-            return
+            try:
+                os.remove(temp_path)  # no half-written token left behind (a full disk, a directory in its place)
+            except OSError:
+                pass
 
     def drop(self, key: str) -> None:
         try:
