@@ -70,7 +70,9 @@ class States:
 
     def name_of(self, item: Dict) -> str:
         value = item.get(self.key)
-        return self._name_of.get(value, 'UNKNOWN (%s)' % (clip(value, 40) or ''))
+        name = self._name_of.get(value)
+        # Only an unknown value is server text to quote (clip scrubs it: too costly for every item of every page).
+        return name if name is not None else 'UNKNOWN (%s)' % (clip(value, 40) or '')
 
     def is_terminal(self, item: Dict) -> bool:
         return self.name_of(item) in self.terminal
