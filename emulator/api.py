@@ -9,12 +9,13 @@ import copy
 import datetime
 import json
 import re
+import threading
 from urllib.parse import parse_qs, unquote
 
 from emulator import auth, seed
 from emulator.errors import ApiError
 from emulator.faults import FaultPlan
-from emulator.store import Store
+from emulator.store import METADATA_ACCOUNTS, METADATA_SESSION_MODES, Store
 
 # error_codes.rst documents these with HTTP 400, so the emulator answers 400 (not 404) for them.
 DATASET_NOT_FOUND = "ModelArts.4352"
@@ -28,7 +29,27 @@ INVALID_PARAMETER = "ModelArts.4200"
 INVALID_JSON = "ModelArts.4105"
 # error_codes.rst: 403 ModelArts.0210 "The project id in the request URL does not match the token."
 PROJECT_MISMATCH = "ModelArts.0210"
-CONFIG_KEYS = ("latency_ms", "token_ttl_seconds", "task_init_seconds", "task_run_seconds")
+CONFIG_KEYS = ("latency_ms", "token_ttl_seconds", "task_init_seconds", "task_run_seconds", "assume_role_ttl_seconds",
+               "metadata_session", "metadata_key_ttl_seconds", "metadata_account")
+CONFIG_CHOICES = {"metadata_session": METADATA_SESSION_MODES, "metadata_account": METADATA_ACCOUNTS}
+# IAM error codes (IAM's own API reference; error_codes.rst has none): 401 IAM.0001 "The request you
+# have made requires authentication.", 403 IAM.0002 "You are not authorized to perform the requested
+# action.", 404 IAM.0004 "Could not find %(target)s: %(target_id)s.", 400 IAM.0007 "Request
+# parameter %(key)s is invalid."; the emulator's IAM.0011 ("Request parameter error") for bodies it
+# cannot read, as for password tokens.
+IAM_UNAUTHENTICATED = "IAM.0001"
+IAM_FORBIDDEN = "IAM.0002"
+IAM_NOT_FOUND = "IAM.0004"
+IAM_INVALID_PARAMETER = "IAM.0007"
+IAM_BAD_REQUEST = "IAM.0011"
+# The metadata service's own error codes (the emulator's choice: the service documents none).
+METADATA_BAD_TTL = "METADATA.0400"
+METADATA_NO_SESSION = "METADATA.0401"
+METADATA_NO_AGENCY = "METADATA.0402"
+METADATA_NO_TOKEN_API = "METADATA.0404"
+# The SDK core's MetadataAccessor treats a 401 with this text as "no agency", not as a stale session.
+METADATA_NO_AGENCY_MESSAGE = "Please configure Cloud Service Agency first"
+METADATA_TOKEN_TTL_RANGE = (1, 21600)
 
 
 class Request(object):
@@ -49,12 +70,30 @@ class Emulator(object):
     def __init__(self, default_config=None):
         self.store = Store(default_config)
         self.tokens = auth.TokenRegistry()
+        self.keys = auth.KeyRegistry()
+        self.session_tokens = auth.SessionTokens()
         self.faults = FaultPlan(on_expire_tokens=self.tokens.expire_all)
+        self._metadata_lock = threading.Lock()
+        self._metadata_keys = None  # (the keys the metadata service hands out now, their lifetime)
 
     def reset(self):
-        """Seed data, default config, zero counters, no faults. Issued tokens stay valid."""
+        """Seed data, default config, zero counters, no faults. Issued tokens and keys stay valid;
+        the metadata service hands out new keys."""
         self.store.reset()
         self.faults.reset()
+        with self._metadata_lock:
+            self._metadata_keys = None
+
+    def metadata_keys(self, domain_id, ttl_seconds):
+        """The metadata service's current keys: the same until they expire (or the account or
+        lifetime changes), then new ones."""
+        with self._metadata_lock:
+            now = self.store.now()
+            current = self._metadata_keys
+            if current is None or now >= current[0].expires_at or current[0].domain_id != domain_id \
+                    or current[1] != ttl_seconds:
+                current = self._metadata_keys = (self.keys.issue(domain_id, now, ttl_seconds), ttl_seconds)
+            return current[0]
 
 
 # --- helpers ---
@@ -107,7 +146,7 @@ def _rendered_page(items, start, limit, now):
 
 
 def _iam_error(status, error_code, message):
-    titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden"}
+    titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
     return ApiError(status, error_code, message, body={
         "error": {"code": status, "message": message, "title": titles.get(status, "Error")},
         "error_code": error_code, "error_msg": message})
@@ -122,7 +161,7 @@ def authenticate(emulator, request, project_id=None):
     """Check the request's token and/or AK/SK signature; with ``project_id``, their project too.
 
     Both are checked when both are sent, so a client that sends a stale token next to a good
-    signature is still caught.
+    signature is still caught. Return the id of the caller's domain (the token's, if both).
     """
     headers = request.headers
     has_signature = headers.get("Authorization") is not None
@@ -130,29 +169,42 @@ def authenticate(emulator, request, project_id=None):
     if not has_signature and not has_token:
         raise auth.no_credentials()
     now = emulator.store.now()
+    domain_id = None
     if has_signature:
-        auth.verify_signature(request.method, request.raw_path, request.raw_query, headers, request.body, now)
+        credentials = auth.verify_signature(request.method, request.raw_path, request.raw_query, headers, request.body,
+                                            now, emulator.keys)
+        domain_id = credentials.domain_id
         header_project = headers.get("X-Project-Id")
         if project_id is not None and header_project is not None and header_project != project_id:
             raise ApiError(403, PROJECT_MISMATCH,
                            "The X-Project-Id header (%s) does not match the project id in the URL (%s)."
                            % (header_project, project_id))
-        if project_id is not None and project_id not in seed.PROJECTS:
+        if project_id is not None and not credentials.allows(project_id):
             raise ApiError(403, PROJECT_MISMATCH,
-                           "The project id in the request URL (%s) does not belong to this account." % project_id)
+                           "The project id in the request URL (%s) is not one these keys may use (account %s)."
+                           % (project_id, seed.DOMAINS[credentials.domain_id]["name"]))
     if has_token:
         token = emulator.tokens.check(headers.get("X-Auth-Token"), now)
+        domain_id = token.domain_id
         if project_id is not None and token.project_id != project_id:
             raise ApiError(403, PROJECT_MISMATCH,
                            "The project id in the request URL (%s) does not match the token (scoped to %s)."
                            % (project_id, token.project_id))
     if request.raw_path.startswith("/v2/"):
         emulator.faults.note_authenticated(request.raw_path)
+    return domain_id
 
 
 # --- IAM ---
 
 def create_token(emulator, request, params):
+    try:
+        payload = json.loads(request.body.decode("utf-8"))
+        methods = payload["auth"]["identity"]["methods"]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        methods = None
+    if isinstance(methods, list) and "assume_role" in methods:
+        return create_agency_token(emulator, request, payload)
     try:
         payload = json.loads(request.body.decode("utf-8"))
         identity = payload["auth"]["identity"]
@@ -192,12 +244,222 @@ def create_token(emulator, request, params):
 
 
 def list_projects(emulator, request, params):
-    authenticate(emulator, request)
+    domain_id = authenticate(emulator, request)  # the caller's account: an agency token sees the partner's projects
     wanted = request.query.get("name", [None])[-1]
-    projects = [{"id": project_id, "name": name, "domain_id": seed.DOMAIN_ID, "enabled": True,
-                 "is_domain": False, "parent_id": seed.DOMAIN_ID, "description": ""}
-                for project_id, name in seed.PROJECTS.items() if wanted is None or name == wanted]
+    projects = [{"id": project_id, "name": name, "domain_id": domain_id, "enabled": True,
+                 "is_domain": False, "parent_id": domain_id, "description": ""}
+                for project_id, name in seed.DOMAINS[domain_id]["projects"].items() if wanted is None or name == wanted]
     return 200, {"projects": projects, "links": {"next": None, "previous": None, "self": "/v3/projects"}}
+
+
+# --- IAM: agencies and temporary AK/SK ---
+
+def _iam_body(request):
+    try:
+        payload = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise _iam_error(400, IAM_BAD_REQUEST, "Request parameter error: the body is not JSON.")
+    identity = payload.get("auth", {}).get("identity") if isinstance(payload, dict) and isinstance(
+        payload.get("auth"), dict) else None
+    if not isinstance(identity, dict) or not isinstance(identity.get("methods"), list):
+        raise _iam_error(400, IAM_BAD_REQUEST, "Request parameter error: expected auth.identity.methods (a list).")
+    return payload, identity
+
+
+def _iam_caller(emulator, request, allow_signature):
+    """Who calls: the Token of its X-Auth-Token or, if ``allow_signature``, the Credentials of its AK/SK
+    signature (both checked when both are sent; the token names the caller). 401 otherwise."""
+    headers = request.headers
+    now = emulator.store.now()
+    caller = None
+    if allow_signature and headers.get("Authorization") is not None:
+        caller = auth.verify_signature(request.method, request.raw_path, request.raw_query, headers, request.body,
+                                       now, emulator.keys)
+    if headers.get("X-Auth-Token") is not None:
+        try:
+            caller = emulator.tokens.check(headers.get("X-Auth-Token"), now)
+        except auth.AuthError:
+            raise _iam_error(401, IAM_UNAUTHENTICATED, "The request you have made requires authentication: "
+                                                       "the X-Auth-Token is unknown or expired.")
+    if caller is None:
+        raise _iam_error(401, IAM_UNAUTHENTICATED, "The request you have made requires authentication: send %s."
+                         % ("X-Auth-Token or an AK/SK signature" if allow_signature else
+                            "X-Auth-Token (an AK/SK signature is not accepted here)"))
+    return caller
+
+
+def _duration(block, name, default):
+    """``duration_seconds`` of ``block``: an integer 900..86400, ``default`` when absent, else 400."""
+    if "duration_seconds" not in block:
+        return default
+    value = block["duration_seconds"]
+    if isinstance(value, bool) or not isinstance(value, int) \
+            or not seed.MIN_DURATION_SECONDS <= value <= seed.MAX_DURATION_SECONDS:
+        limits = (seed.MIN_DURATION_SECONDS, seed.MAX_DURATION_SECONDS)
+        raise _iam_error(400, IAM_INVALID_PARAMETER, "Request parameter %s.duration_seconds is invalid: an integer "
+                         "%d..%d (15 minutes to 24 hours), got %r." % ((name,) + limits + (value,)))
+    return value
+
+
+def _assume_role(caller_domain_id, block, default_duration):
+    """Check an ``assume_role`` block for a caller of ``caller_domain_id``: return (agency name, the
+    delegating domain's id, duration). The agency is named ``agency_name`` (the pages' tables) or
+    ``xrole_name`` (their examples); IAM accepts both, and so does the emulator."""
+    if not isinstance(block, dict):
+        raise _iam_error(400, IAM_BAD_REQUEST, "Request parameter error: auth.identity.assume_role must be an object.")
+    names = [block[key] for key in ("agency_name", "xrole_name") if key in block]
+    if not names or not all(isinstance(name, str) and name for name in names) or len(set(names)) != 1:
+        raise _iam_error(400, IAM_BAD_REQUEST, "Request parameter error: assume_role needs agency_name (or xrole_name, "
+                                               "the same name if both are sent).")
+    agency_name = names[0]
+    domain_id, domain_name = block.get("domain_id"), block.get("domain_name")
+    if not isinstance(domain_id, str) and not isinstance(domain_name, str):
+        raise _iam_error(400, IAM_BAD_REQUEST, "Request parameter error: assume_role needs domain_id or domain_name.")
+    duration = _duration(block, "assume_role", default_duration)
+    target = domain_id if isinstance(domain_id, str) else seed.domain_id_by_name(domain_name)
+    if target in seed.DOMAINS and isinstance(domain_name, str) and seed.DOMAINS[target]["name"] != domain_name:
+        target = None  # domain_id and domain_name name different accounts
+    agency = seed.AGENCIES.get(agency_name)
+    shown_domain = domain_name if isinstance(domain_name, str) else domain_id
+    if target not in seed.DOMAINS or agency is None or agency["domain_id"] != target:
+        raise _iam_error(404, IAM_NOT_FOUND, "Could not find agency: %s in domain %s." % (agency_name, shown_domain))
+    caller_domain = seed.DOMAINS[caller_domain_id]["name"]
+    if agency["trusted_domain"] != caller_domain:
+        raise _iam_error(403, IAM_FORBIDDEN, "You are not authorized to perform the requested action: agency %s of "
+                                             "domain %s does not trust domain %s."
+                         % (agency_name, seed.DOMAINS[target]["name"], caller_domain))
+    return agency_name, target, duration
+
+
+def _scope_in_domain(scope, domain_id):
+    """``auth.scope`` within ``domain_id``: the project id of ``{"project": {id or name}}``, or None for
+    ``{"domain": {id or name}}`` (the domain itself); 400 otherwise."""
+    domain = seed.DOMAINS[domain_id]
+    project = scope.get("project") if isinstance(scope, dict) else None
+    if isinstance(project, dict):
+        project_id = project.get("id")
+        if project_id is None:
+            project_id = dict((name, pid) for pid, name in domain["projects"].items()).get(project.get("name"))
+        if not isinstance(project_id, str) or project_id not in domain["projects"]:
+            raise _iam_error(400, IAM_BAD_REQUEST, "Project %r does not exist in domain %s."
+                             % (project.get("id") or project.get("name"), domain["name"]))
+        return project_id
+    wanted = scope.get("domain") if isinstance(scope, dict) else None
+    if isinstance(wanted, dict):
+        if wanted.get("id") != domain_id and wanted.get("name") != domain["name"]:
+            raise _iam_error(400, IAM_BAD_REQUEST, "Request parameter error: the scope's domain %r is not the agency's "
+                                                   "domain %s." % (wanted.get("id") or wanted.get("name"), domain["name"]))
+        return None
+    raise _iam_error(400, IAM_BAD_REQUEST, "Request parameter error: auth.scope must be {\"project\": {id or name}} "
+                                           "or {\"domain\": {id or name}}.")
+
+
+def _assume_role_ttl(emulator, duration):
+    """How long an agency token or temporary AK/SK lives: as asked, unless assume_role_ttl_seconds overrides it."""
+    override = float(emulator.store.config_snapshot()["assume_role_ttl_seconds"])
+    return override if override > 0 else float(duration)
+
+
+def create_agency_token(emulator, request, payload):
+    """``POST /v3/auth/tokens`` with methods ["assume_role"] (obtaining_an_agency_token.rst): authenticated by
+    the caller's X-Auth-Token only (the page's header table; an AK/SK signature is 401)."""
+    caller = _iam_caller(emulator, request, allow_signature=False)
+    identity = payload["auth"]["identity"]
+    agency_name, domain_id, duration = _assume_role(caller.domain_id, identity.get("assume_role"),
+                                                    float(emulator.store.config_snapshot()["token_ttl_seconds"]))
+    project_id = _scope_in_domain(payload["auth"].get("scope"), domain_id)
+    now = emulator.store.now()
+    token = emulator.tokens.issue(project_id, now, _assume_role_ttl(emulator, duration), domain_id, agency_name)
+    domain = seed.DOMAINS[domain_id]
+    domain_body = {"id": domain_id, "name": domain["name"]}
+    caller_domain = seed.DOMAINS[caller.domain_id]
+    body = {
+        "methods": ["assume_role"],
+        "issued_at": _iso(token.issued_at),
+        "expires_at": _iso(token.expires_at),
+        "user": {"id": seed.AGENCIES[agency_name]["id"], "name": "%s/%s" % (domain["name"], agency_name),
+                 "domain": domain_body},
+        "roles": [{"id": "0", "name": "modelarts_adm"}],
+        "assumed_by": {"user": {"domain": {"name": caller_domain["name"], "id": caller.domain_id},
+                                "id": seed.USER_ID, "name": seed.USER_NAME}},
+        "catalog": [],
+    }
+    if project_id is None:
+        body["domain"] = domain_body
+    else:
+        body["project"] = {"id": project_id, "name": domain["projects"][project_id], "domain": domain_body}
+    return 201, {"token": body}, {"X-Subject-Token": token.value}
+
+
+def create_security_token(emulator, request, params):
+    """``POST /v3.0/OS-CREDENTIAL/securitytokens`` (obtaining_a_temporary_ak_sk.rst): methods ["assume_role"]
+    (caller: X-Auth-Token or AK/SK signature) or ["token"] (X-Auth-Token, else auth.identity.token.id)."""
+    payload, identity = _iam_body(request)
+    methods = identity["methods"]
+    if "assume_role" in methods:
+        caller = _iam_caller(emulator, request, allow_signature=True)
+        _agency_name, domain_id, duration = _assume_role(caller.domain_id, identity.get("assume_role"),
+                                                         seed.DEFAULT_TEMPORARY_KEY_SECONDS)
+        scope = payload["auth"].get("scope")
+        project_id = None if scope is None else _scope_in_domain(scope, domain_id)
+    elif "token" in methods:
+        block = identity.get("token", {})
+        if not isinstance(block, dict):
+            raise _iam_error(400, IAM_BAD_REQUEST, "Request parameter error: auth.identity.token must be an object.")
+        duration = _duration(block, "token", seed.DEFAULT_TEMPORARY_KEY_SECONDS)
+        if request.headers.get("X-Auth-Token") is None and isinstance(block.get("id"), str):
+            try:  # the token in the body, when the header does not carry one
+                caller = emulator.tokens.check(block["id"], emulator.store.now())
+            except auth.AuthError:
+                raise _iam_error(401, IAM_UNAUTHENTICATED, "The request you have made requires authentication: "
+                                                           "auth.identity.token.id is unknown or expired.")
+        else:
+            caller = _iam_caller(emulator, request, allow_signature=False)
+        domain_id, project_id = caller.domain_id, None
+    else:
+        raise _iam_error(400, IAM_BAD_REQUEST, "Request parameter error: auth.identity.methods must be "
+                                               "[\"assume_role\"] or [\"token\"].")
+    keys = emulator.keys.issue(domain_id, emulator.store.now(), _assume_role_ttl(emulator, duration),
+                               None if project_id is None else frozenset([project_id]))
+    return 201, {"credential": _credential_body(keys)}
+
+
+def _credential_body(keys):
+    return {"access": keys.ak, "secret": keys.sk, "expires_at": _iso(keys.expires_at), "securitytoken": keys.security_token}
+
+
+# --- ECS metadata service (same port, no credentials: it is link-local on a real ECS) ---
+
+def metadata_session_token(emulator, request, params):
+    """``PUT /meta-data/latest/api/token``: a session token (text/plain) for X-Metadata-Token-TTL-Seconds
+    seconds (1..21600); 404 when metadata_session is "absent"."""
+    if emulator.store.config_snapshot()["metadata_session"] == "absent":
+        raise ApiError(404, METADATA_NO_TOKEN_API, "This metadata service has no session step: "
+                                                   "PUT /meta-data/latest/api/token does not exist.")
+    value = request.headers.get("X-Metadata-Token-TTL-Seconds")
+    low, high = METADATA_TOKEN_TTL_RANGE
+    if value is None or not re.match(r"^\d+$", value.strip()) or not low <= int(value) <= high:
+        raise ApiError(400, METADATA_BAD_TTL, "Header X-Metadata-Token-TTL-Seconds must be an integer %d..%d, got %r."
+                       % (low, high, value))
+    token = emulator.session_tokens.issue(emulator.store.now(), int(value))
+    return 200, token.encode("ascii"), {"Content-Type": "text/plain"}
+
+
+def metadata_security_key(emulator, request, params):
+    """``GET /openstack/latest/securitykey``: temporary keys of metadata_account, the same until they expire."""
+    config = emulator.store.config_snapshot()
+    if config["metadata_session"] != "absent":
+        value = request.headers.get("X-Metadata-Token")
+        if value is None and config["metadata_session"] == "required":
+            raise ApiError(401, METADATA_NO_SESSION, "X-Metadata-Token is required: get one with "
+                                                     "PUT /meta-data/latest/api/token first.")
+        if value is not None and not emulator.session_tokens.valid(value, emulator.store.now()):
+            raise ApiError(401, METADATA_NO_SESSION, "The X-Metadata-Token is unknown or expired.")
+    if config["metadata_account"] == "none":
+        raise ApiError(401, METADATA_NO_AGENCY, METADATA_NO_AGENCY_MESSAGE + ": this ECS has no agency.")
+    keys = emulator.metadata_keys(seed.domain_id_by_name(config["metadata_account"]),
+                                  float(config["metadata_key_ttl_seconds"]))
+    return 200, {"credential": _credential_body(keys)}
 
 
 # --- ModelArts ---
@@ -386,7 +648,11 @@ def admin_config(emulator, request, params):
     for key, value in payload.items():
         if key not in CONFIG_KEYS:
             raise ApiError(400, "EMULATOR.0400", "Unknown config key %r; known: %s" % (key, ", ".join(CONFIG_KEYS)))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        if key in CONFIG_CHOICES:
+            if not isinstance(value, str) or value not in CONFIG_CHOICES[key]:
+                raise ApiError(400, "EMULATOR.0400", "Config %r must be one of %s, got %r."
+                               % (key, ", ".join(CONFIG_CHOICES[key]), value))
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ApiError(400, "EMULATOR.0400", "Config %r must be a non-negative number." % key)
     return 200, emulator.store.update_config(payload)
 
@@ -439,8 +705,8 @@ def admin_add_dataset(emulator, request, params):
     problems = []
     if not isinstance(name, str) or not name:
         problems.append("dataset_name is required")
-    if project_id not in seed.PROJECTS:
-        problems.append("project_id must be one of %s" % sorted(seed.PROJECTS))
+    if not isinstance(project_id, str) or seed.domain_of_project(project_id) is None:
+        problems.append("project_id must be one of %s" % sorted(list(seed.PROJECTS) + list(seed.PARTNER_PROJECTS)))
     if dataset_id is not None and (not isinstance(dataset_id, str) or emulator.store.get_dataset(project_id, dataset_id)):
         problems.append("dataset_id must be a string not already used in the project")
     problems.extend(problem for problem in (
@@ -495,7 +761,7 @@ class Route(object):
         self.method = method
         self.template = template
         self.handler = handler
-        self.kind = kind  # "iam", "modelarts" or "admin"
+        self.kind = kind  # "iam", "modelarts", "metadata" or "admin"
         pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
         self._regex = re.compile("^%s$" % pattern)
 
@@ -515,6 +781,9 @@ _IMPORTS = "/v2/{project_id}/datasets/{dataset_id}/import-tasks"
 ROUTES = [
     Route("POST", "/v3/auth/tokens", create_token, "iam"),
     Route("GET", "/v3/projects", list_projects, "iam"),
+    Route("POST", "/v3.0/OS-CREDENTIAL/securitytokens", create_security_token, "iam"),
+    Route("PUT", "/meta-data/latest/api/token", metadata_session_token, "metadata"),
+    Route("GET", "/openstack/latest/securitykey", metadata_security_key, "metadata"),
     Route("GET", "/v2/{project_id}/datasets", list_datasets, "modelarts"),
     Route("GET", "/v2/{project_id}/datasets/{dataset_id}", show_dataset, "modelarts"),
     Route("GET", _TASKS, list_export_tasks, "modelarts"),

@@ -23,6 +23,55 @@ PROJECTS = {
     PROJECT_EU_NL_ID: PROJECT_EU_NL_NAME,
 }
 
+# A second account, the delegating party ("account A" of obtaining_an_agency_token.rst): its own
+# project in eu-de (same name, another id) and its agencies. AGENCY_NAME trusts emulator-domain, so
+# emulator-user can assume it; UNTRUSTING_AGENCY_NAME exists but trusts another domain only.
+PARTNER_DOMAIN_NAME = "partner-domain"
+PARTNER_DOMAIN_ID = "5f4e3d2c1b0a49f88e7d6c5b4a392817"
+PARTNER_PROJECT_EU_DE_NAME = "eu-de"
+PARTNER_PROJECT_EU_DE_ID = "7c6b5a4f3e2d41c0b9a8f7e6d5c4b3a2"
+PARTNER_PROJECTS = {PARTNER_PROJECT_EU_DE_ID: PARTNER_PROJECT_EU_DE_NAME}
+AGENCY_NAME = "audit-agency"
+AGENCY_ID = "e1d2c3b4a5f64e7d8c9b0a1f2e3d4c5b"
+UNTRUSTING_AGENCY_NAME = "closed-agency"
+UNTRUSTING_AGENCY_ID = "f0e9d8c7b6a54f3e2d1c0b9a8f7e6d5c"
+OTHER_DOMAIN_NAME = "other-domain"  # the only domain closed-agency trusts; no such account is seeded
+# domain id -> name and projects (id -> name); a project id belongs to exactly one domain.
+DOMAINS = {
+    DOMAIN_ID: {"name": DOMAIN_NAME, "projects": PROJECTS},
+    PARTNER_DOMAIN_ID: {"name": PARTNER_DOMAIN_NAME, "projects": PARTNER_PROJECTS},
+}
+# agency name -> its id, the domain (id) that created it, the domain (name) it trusts.
+AGENCIES = {
+    AGENCY_NAME: {"id": AGENCY_ID, "domain_id": PARTNER_DOMAIN_ID, "trusted_domain": DOMAIN_NAME},
+    UNTRUSTING_AGENCY_NAME: {"id": UNTRUSTING_AGENCY_ID, "domain_id": PARTNER_DOMAIN_ID,
+                             "trusted_domain": OTHER_DOMAIN_NAME},
+}
+# Durations of agency tokens and temporary AK/SK (obtaining_a_temporary_ak_sk.rst: "from 15 minutes
+# to 24 hours", default 15 minutes).
+MIN_DURATION_SECONDS = 900
+MAX_DURATION_SECONDS = 86400
+DEFAULT_TEMPORARY_KEY_SECONDS = 900
+# The partner project has one dataset of its own (no tasks), so a list there is not empty.
+PARTNER_DATASET_NAME = "partner-dataset"
+PARTNER_DATASET_ID = "partnerDatasetxxxxxx"
+
+
+def domain_of_project(project_id):
+    """The id of the domain a project belongs to, or None for an unknown project."""
+    for domain_id, domain in DOMAINS.items():
+        if project_id in domain["projects"]:
+            return domain_id
+    return None
+
+
+def domain_id_by_name(name):
+    for domain_id, domain in DOMAINS.items():
+        if domain["name"] == name:
+            return domain_id
+    return None
+
+
 PERMANENT_AK = "EMULATORAK0000000001"
 PERMANENT_SK = "emulator-sk-0000000000000000000000000001"
 TEMPORARY_AK = "EMULATORTMPAK0000002"

@@ -1,6 +1,7 @@
 """HTTP plumbing: a threading HTTP/1.1 server that dispatches to the routes of ``api.py``.
 
-Every answer is JSON with Content-Length (so keep-alive works) and an ``X-Request-Id``; any
+Every answer is JSON (the metadata session token: text/plain) with Content-Length (so keep-alive
+works) and an ``X-Request-Id``; any
 unexpected exception in a handler becomes a 500 JSON answer instead of a dropped connection.
 The exceptions are deliberate: the faults of ``faults.py`` (dropped connections, malformed or
 truncated bodies, slow bodies) are carried out here. With an SSL context the server speaks HTTPS.
@@ -101,7 +102,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             self._send_bytes(answer.status, data, answer.headers, trickle_seconds=answer.trickle_seconds,
                              header_trickle_seconds=answer.header_trickle_seconds, flood_seconds=answer.flood_seconds)
             return
-        data = json.dumps(payload).encode("utf-8")
+        # A handler may answer bytes as they are (text/plain, with its own Content-Type header).
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
         content_length = None
         if faults.truncated or faults.malformed:
             # The request was served (side effects happen), its answer is mangled on the way out.

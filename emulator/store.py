@@ -19,7 +19,16 @@ DEFAULT_CONFIG = {
     "token_ttl_seconds": 86400,
     "task_init_seconds": 1.0,
     "task_run_seconds": 3.0,
+    # Agency tokens and temporary AK/SK: 0 = they live as long as asked (duration_seconds); N > 0 =
+    # every one issued afterwards expires N s after issue, so a test sees them expire.
+    "assume_role_ttl_seconds": 0,
+    # The ECS metadata service (GET /openstack/latest/securitykey).
+    "metadata_session": "optional",           # "optional", "required" or "absent" (the PUT token step)
+    "metadata_key_ttl_seconds": 3600,         # lifetime of the keys it hands out
+    "metadata_account": "emulator-domain",    # whose keys: a domain name, or "none" (no agency on the ECS)
 }
+METADATA_SESSION_MODES = ("optional", "required", "absent")
+METADATA_ACCOUNTS = tuple(domain["name"] for domain in seed.DOMAINS.values()) + ("none",)
 RECENT_REQUESTS_KEPT = 1000
 # A failing task stops at this share of its work, so FAILED tasks do not claim 100 %.
 FAILED_FINAL_PROGRESS = 50.0
@@ -295,6 +304,8 @@ class Store(object):
         _add_copies(detection.versions, seed.detection_versions(now_ms(now)))
         _add_copies(detection.import_tasks, seed.detection_import_tasks(now_ms(now), detection.dataset_id))
         self._seed_running(running, now)
+        self._add_dataset(seed.PARTNER_PROJECT_EU_DE_ID, seed.dataset_record(
+            seed.PARTNER_DATASET_ID, seed.PARTNER_DATASET_NAME, base_ms + 4000, "The partner account's dataset"))
 
     @staticmethod
     def _seed_running(running, now):
