@@ -59,6 +59,19 @@ EQUIVALENT_MUTANTS = os.path.join(ROOT, 'tests', 'mutation', 'equivalent.txt')
 # mutates what changed since that run (a file whose hash differs) and one of MUTATION_SHARDS shards,
 # rotating with the commit count, so that every run mutates something and every file comes round.
 MUTATION_BASELINE = os.path.join(ROOT, 'tests', 'mutation', 'baseline.json')
+# Files on every path (the HTTP client, the connection, the query, the module, the scrubber, the budget): offered
+# the whole unit suite, each of their mutants runs most of it, and a full run takes hours on 2 cores. Their own
+# tests (globs under tests/unit/plugins/) decide for them instead, in a mutmut run of their own. What those kill,
+# the whole suite kills too: the score is a lower bound.
+FOCUSED_TESTS = {
+    'plugins/module_utils/budget.py': ('module_utils/test_budget.py',),
+    'plugins/module_utils/client.py': ('module_utils/test_client*.py', 'module_utils/test_budget.py',
+                                       'module_utils/test_retry_timing.py'),
+    'plugins/module_utils/connection.py': ('module_utils/test_connection.py', 'module_utils/test_clouds_yaml.py'),
+    'plugins/module_utils/info_query.py': ('module_utils/test_info_query.py', 'modules/test_*.py'),
+    'plugins/module_utils/module.py': ('modules/test_*.py',),
+    'plugins/module_utils/redaction.py': ('module_utils/test_redaction.py', 'modules/test_module_secrets.py'),
+}
 MUTATION_SHARDS = 8
 KILLED_STATUSES = ('killed', 'timeout', 'caught by type check')
 WARNING_RE = re.compile(r'\[(DEPRECATION )?WARNING\]|^WARNING:', re.MULTILINE)
@@ -355,26 +368,16 @@ def mutation(session, chain):
     """mutmut over the runtime files (what changed since the reviewed run, and a rotating shard); see mutation_verdict."""
     work = os.path.join(BUILD_DIR, 'mutation')
     shutil.rmtree(work, ignore_errors=True)
-    # A collections directory of its own: mutmut imports the mutated copy in mutants/ by module name.
-    shutil.copytree(chain.tree, os.path.join(work, 'ansible_collections', 'mlops', 'cloud'),
-                    ignore=shutil.ignore_patterns('output', '.git', '__pycache__', '.hypothesis'))
     paths, why = mutated_paths(os.environ.get('MLOPS_MUTATE', '').split(), load_mutation_baseline(), commit_count())
     session.log('mutating %s', why)
-    with open(os.path.join(work, 'setup.cfg'), 'w', encoding='utf-8') as cfg:
-        cfg.write(mutmut_config(paths))
     started = time.monotonic()
-    env = MAIN.env(HYPOTHESIS_PROFILE='ci', PYTHONPATH=None)  # only mutants/ may provide the collection
-    mutmut = MAIN.tool('mutmut')
-    log_path = os.path.join(work, 'mutmut.log')
-    with session.chdir(work), open(log_path, 'w', encoding='utf-8') as out:
-        session.log('mutmut run, output in %s', log_path)  # it redraws a progress line: not for the console
-        session.run(mutmut, 'run', '--max-children', str(os.cpu_count() or 2), env=env, external=True, stdout=out)
-        statuses = dict(re.findall(r'^\s+(\S+__mutmut_\d+): (.+?)\s*$', session.run(
-            mutmut, 'results', '--all', 'true', env=env, external=True, silent=True), re.MULTILINE))
-        if not statuses:
-            raise StageFailed('mutmut reported no mutants')
-        shows = {name: session.run(mutmut, 'show', name, env=env, external=True, silent=True, log=False)
-                 for name, status in statuses.items() if status not in KILLED_STATUSES}
+    statuses, shows = {}, {}
+    for group, group_paths, tests in mutation_groups(paths, chain.tree):
+        group_statuses, group_shows = run_mutmut(session, chain, os.path.join(work, group), group_paths, tests)
+        statuses.update(group_statuses)
+        shows.update(group_shows)
+    if not statuses:
+        raise StageFailed('mutmut reported no mutants')
     equivalent = load_equivalent_mutants()
     per_file = mutation_scores(statuses, equivalent, paths)
     seconds = time.monotonic() - started
@@ -403,6 +406,43 @@ def integration(session, chain):
 def lint(session, chain):
     """ansible-lint with the production profile."""
     stage_lint(session, chain)
+
+
+def run_mutmut(session, chain, work, paths, tests):
+    """One mutmut run in ``work`` over ``paths`` with ``tests`` (None: every unit test): (statuses, shows)."""
+    # A collections directory of its own: mutmut imports the mutated copy in mutants/ by module name.
+    shutil.copytree(chain.tree, os.path.join(work, 'ansible_collections', 'mlops', 'cloud'),
+                    ignore=shutil.ignore_patterns('output', '.git', '__pycache__', '.hypothesis'))
+    with open(os.path.join(work, 'setup.cfg'), 'w', encoding='utf-8') as cfg:
+        cfg.write(mutmut_config(paths, tests))
+    env = MAIN.env(HYPOTHESIS_PROFILE='ci', PYTHONPATH=None)  # only mutants/ may provide the collection
+    mutmut = MAIN.tool('mutmut')
+    log_path = os.path.join(work, 'mutmut.log')
+    with session.chdir(work), open(log_path, 'w', encoding='utf-8') as out:
+        session.log('mutmut run over %s, output in %s', ', '.join(os.path.basename(path) for path in paths), log_path)
+        # It redraws a progress line: not for the console.
+        session.run(mutmut, 'run', '--max-children', str(os.cpu_count() or 2), env=env, external=True, stdout=out)
+        statuses = dict(re.findall(r'^\s+(\S+__mutmut_\d+): (.+?)\s*$', session.run(
+            mutmut, 'results', '--all', 'true', env=env, external=True, silent=True), re.MULTILINE))
+        shows = {name: session.run(mutmut, 'show', name, env=env, external=True, silent=True, log=False)
+                 for name, status in statuses.items() if status not in KILLED_STATUSES}
+    return statuses, shows
+
+
+def mutation_groups(paths, tree):
+    """[(group, paths, tests)]: each file of FOCUSED_TESTS with its own tests, the others with every unit test."""
+    groups = []
+    rest = [path for path in paths if path not in FOCUSED_TESTS]
+    if rest:
+        groups.append(('suite', rest, None))
+    for path in paths:
+        if path in FOCUSED_TESTS:
+            tests = sorted(os.path.relpath(found, tree) for pattern in FOCUSED_TESTS[path]
+                           for found in glob.glob(os.path.join(tree, 'tests', 'unit', 'plugins', pattern)))
+            if not tests:
+                raise StageFailed('no test file matches the focused tests of %s: %s' % (path, FOCUSED_TESTS[path]))
+            groups.append((os.path.splitext(os.path.basename(path))[0], [path], tests))
+    return groups
 
 
 def runtime_files():
@@ -464,11 +504,13 @@ def mutated_paths(names, baseline=None, count=None):
                         ', '.join(os.path.basename(path) for path in unmeasured) or 'none'))
 
 
-def mutmut_config(paths):
-    """setup.cfg for mutmut run from the mutation work directory: ``paths`` (collection-relative) are mutated."""
+def mutmut_config(paths, tests=None):
+    """setup.cfg for mutmut run from the mutation work directory: ``paths`` (collection-relative) are mutated,
+    ``tests`` (collection-relative test files; None: every unit test of the plugins) may kill them."""
     collection = 'ansible_collections/mlops/cloud/'
+    selection = [collection + test for test in tests] if tests else [collection + 'tests/unit/plugins']
     lines = ['[mutmut]', 'source_paths = ' + collection + 'plugins/', 'also_copy = ' + collection,
-             'pytest_add_cli_args_test_selection = ' + collection + 'tests/unit/plugins',
+             'pytest_add_cli_args_test_selection =\n' + '\n'.join('    ' + test for test in selection),
              'pytest_add_cli_args = -p no:cacheprovider',
              'only_mutate =\n' + '\n'.join('    %s%s' % (collection, path) for path in paths)]
     return '\n'.join(lines) + '\n'

@@ -10,10 +10,11 @@ import threading
 
 import pytest
 
+from ansible_collections.mlops.cloud.plugins.module_utils.budget import ResultBudget
 from ansible_collections.mlops.cloud.plugins.module_utils.catalog import DATASETS
 from ansible_collections.mlops.cloud.plugins.module_utils.info_query import resolve_id_by_name
 from ansible_collections.mlops.cloud.plugins.module_utils.resources import ResourceApi
-from ansible_collections.mlops.cloud.plugins.module_utils.errors import DatasetNameError, ResponseFormatError
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import DatasetNameError, ResponseFormatError, ResultTooLargeError
 
 
 class FakeClient:
@@ -101,3 +102,21 @@ def test_a_detail_answer_without_dataset_id_is_refused():
     api = ResourceApi(DATASETS, FakeConnection(FakeClient([], detail={'error': 'none'})))
     with pytest.raises(ResponseFormatError, match='no "dataset_id"'):
         api.get('a')
+
+
+def test_the_items_of_every_page_count_against_max_items_naming_the_page():
+    connection = connection_with(*[dataset('d%03d' % number, 'set-%03d' % number) for number in range(250)])
+    connection.client.budget = ResultBudget(max_items=200)
+    api = ResourceApi(DATASETS, connection)
+    assert len(api.list_page(0, 100)[0]) == 100 and len(api.list_page(1, 100)[0]) == 100  # 200: at the bound
+    with pytest.raises(ResultTooLargeError, match=r'^List datasets \(page 2\) stopped: this run would keep more than '
+                                                  r'max_items \(200\) items'):
+        api.list_page(2, 100)
+
+
+def test_an_answer_that_is_not_an_object_is_refused_as_the_servers_error_not_counted():
+    connection = connection_with()
+    connection.client.budget = ResultBudget(max_items=10)
+    connection.client.get = lambda base, path, query=None, action=None: ['not', 'an', 'object']
+    with pytest.raises(ResponseFormatError):
+        ResourceApi(DATASETS, connection).list_page(0, 100)
