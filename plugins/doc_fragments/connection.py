@@ -25,7 +25,10 @@ options:
         C(auth.project_id), C(auth.token), C(auth.ak) and C(auth.sk) (or C(access_key) and C(secret_key)),
         C(auth.security_token), C(auth_type) (V(aksk), V(password), V(token)), C(region_name),
         C(modelarts_endpoint_override), C(cacert), and C(cloud_domain). An AK/SK pair at the top level of
-        the profile (C(ak), C(sk), as opentelekomcloud.cloud writes it) is used when the profile has no other credentials."
+        the profile (C(ak), C(sk), as opentelekomcloud.cloud writes it) is used when the profile has no other credentials.
+        C(auth.metadata_credentials) and C(auth.metadata_endpoint) select the ECS metadata keys; C(agency_name),
+        C(agency_domain_name), C(agency_domain_id) and C(agency_duration), in C(auth) or at the top level of the
+        profile, assume an agency."
       - The profile is taken whole, never completed from the environment. Options set explicitly that are not
         credentials override the profile's values; credentials given as options together with O(cloud) are an error.
         A profile without credentials is an error.
@@ -70,6 +73,51 @@ options:
       - An IAM token obtained elsewhere, sent as C(X-Auth-Token) as it is. It cannot be renewed by the module.
       - Falls back to E(OS_AUTH_TOKEN) or E(HW_AUTH_TOKEN).
     type: str
+  metadata_credentials:
+    description:
+      - Use the temporary AK/SK of the ECS this runs on, read from its metadata service (the ECS must have an
+        agency). They sign every request with their security token, and are read again before they expire.
+      - An authentication method of its own; together with other credentials it is an error, as for any two methods.
+      - The metadata service is never contacted unless this is true.
+      - Falls back to E(HW_METADATA_CREDENTIALS) (V(true) or V(false)), of the E(HW_*) family.
+    type: bool
+    default: false
+  metadata_endpoint:
+    description:
+      - URL of the ECS metadata service, used with O(metadata_credentials). Defaults to C(http://169.254.169.254).
+      - Its requests never go through a proxy, whatever E(http_proxy) or E(all_proxy) say, and follow no redirect.
+        The session step (C(PUT /meta-data/latest/api/token)) is used when the service has it.
+      - Falls back to E(HW_METADATA_ENDPOINT) when the credentials come from the E(HW_*) family.
+    type: str
+  agency_name:
+    description:
+      - Name of an agency (IAM C(assume_role)) to act through, created in another account (O(agency_domain_name) or
+        O(agency_domain_id)) that trusts the account of the credentials. Works on top of every method.
+      - With password or O(auth_token) credentials an agency token is obtained with the user's token (with a password,
+        the user's token is scoped to the user's project named after O(region)); with AK/SK or O(metadata_credentials),
+        temporary AK/SK of the agency. Either is renewed before it expires and once when a request is refused (401).
+        O(project_id) and O(project_name) then name the delegating account's project.
+      - An unknown agency, or one that does not trust the account, fails before any ModelArts request, naming the
+        agency and its domain.
+      - Falls back to E(HW_ASSUME_ROLE_AGENCY_NAME) when the credentials come from the E(HW_*) family.
+    type: str
+  agency_domain_name:
+    description:
+      - Name of the account (domain) that created O(agency_name). Set exactly one of O(agency_domain_name) and
+        O(agency_domain_id) with O(agency_name).
+      - Falls back to E(HW_ASSUME_ROLE_DOMAIN_NAME) when the credentials come from the E(HW_*) family.
+    type: str
+  agency_domain_id:
+    description:
+      - ID of the account (domain) that created O(agency_name), instead of O(agency_domain_name).
+      - Falls back to E(HW_ASSUME_ROLE_DOMAIN_ID) when the credentials come from the E(HW_*) family.
+    type: str
+  agency_duration:
+    description:
+      - Seconds the agency token or temporary AK/SK are to last, from V(900) to V(86400). When not set, none is asked
+        for and IAM's default applies (15 minutes for temporary AK/SK).
+      - Falls back to E(HW_ASSUME_ROLE_DURATION) when the credentials come from the E(HW_*) family.
+    type: int
   project_id:
     description:
       - ID of the project to work in. When not set it is taken from the IAM token (password authentication)
@@ -167,6 +215,8 @@ options:
       - Keep IAM tokens from password authentication between module runs, so that repeated runs ask IAM once
         per token lifetime. Tokens are stored in C($XDG_CACHE_HOME/mlops.cloud/tokens) (default C(~/.cache/...)),
         in files readable by the user only; a directory writable by other users, or owned by another user, is not used.
+      - Agency tokens obtained with a password are cached the same way, for the user, the agency and the project.
+        Temporary AK/SK are never cached.
       - A cached token is used only with the password that obtained it. The entry keeps a salted PBKDF2 hash of the
         password, never the password, so a wrong password is sent to IAM (and fails there) and a changed one takes
         effect at once.
@@ -205,6 +255,24 @@ options:
   cloud:
     vars:
       - name: mlops_cloud_cloud
+  metadata_credentials:
+    vars:
+      - name: mlops_cloud_metadata_credentials
+  metadata_endpoint:
+    vars:
+      - name: mlops_cloud_metadata_endpoint
+  agency_name:
+    vars:
+      - name: mlops_cloud_agency_name
+  agency_domain_name:
+    vars:
+      - name: mlops_cloud_agency_domain_name
+  agency_domain_id:
+    vars:
+      - name: mlops_cloud_agency_domain_id
+  agency_duration:
+    vars:
+      - name: mlops_cloud_agency_duration
   access_key:
     vars:
       - name: mlops_cloud_access_key

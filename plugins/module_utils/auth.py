@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, mlops.cloud maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The three ways a request is authorized: AK/SK signature, IAM password token, given token.
+"""The ways a request is authorized: AK/SK signature, IAM password token, given token, and the
+temporary keys of the ECS the run is on (its metadata service).
 
 Each method is one class. As a provider it offers ``authorize(method, url,
 headers, body) -> headers`` and ``reauthenticate() -> bool`` (True when a
@@ -19,7 +20,9 @@ import threading
 from typing import Callable, Dict, Optional, Tuple
 
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import request_password_token
+from ansible_collections.mlops.cloud.plugins.module_utils.metadata import DEFAULT_METADATA_ENDPOINT, MetadataKeySource
 from ansible_collections.mlops.cloud.plugins.module_utils.signer import sign_request
+from ansible_collections.mlops.cloud.plugins.module_utils.temporary_keys import RenewedKeysAuth
 from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import cache_key
 
 PROJECT_HEADER = 'X-Project-Id'
@@ -199,6 +202,51 @@ class PasswordAuth(AuthMethod):
         return True
 
 
+class MetadataAuth(AuthMethod):
+    """The temporary keys of the ECS this runs on, from its metadata service: only when asked for.
+
+    They sign like any keys, with their security token, and are read again before they expire.
+    """
+
+    name = 'metadata'
+    selectors = env_selectors = required = ('metadata_credentials',)
+    optional = ('metadata_endpoint',)
+    environment = {
+        'metadata_credentials': ('HW_METADATA_CREDENTIALS',),
+        'metadata_endpoint': ('HW_METADATA_ENDPOINT',),
+    }
+    profile_keys = {
+        'metadata_credentials': ('metadata_credentials',),
+        'metadata_endpoint': ('metadata_endpoint',),
+    }
+    rejection_hint = ('the temporary keys of the ECS metadata service were rejected even freshly read: check the '
+                      'agency of the ECS and the permissions it grants')
+
+    def __init__(self, source, on_secret=None) -> None:
+        self.source = source
+        self._keys = RenewedKeysAuth(source, self.rejection_hint, on_secret=on_secret)
+
+    @classmethod
+    def from_values(cls, values: Dict, context: 'AuthContext') -> 'MetadataAuth':
+        verify = (values.get('ca_cert') or True) if values.get('validate_certs', True) else False
+        source = MetadataKeySource(values.get('metadata_endpoint') or DEFAULT_METADATA_ENDPOINT, context.client,
+                                   verify=verify, on_secret=context.on_secret)
+        return cls(source, on_secret=context.on_secret)
+
+    def keys(self):
+        """The current keys (``TemporaryKeys``), read again when they are about to expire."""
+        return self._keys.keys()
+
+    def scope_to(self, project_id: str) -> None:
+        self._keys.scope_to(project_id)
+
+    def authorize(self, method, url, headers, body):
+        return self._keys.authorize(method, url, headers, body)
+
+    def reauthenticate(self, rejected_headers):
+        return self._keys.reauthenticate(rejected_headers)
+
+
 class AuthContext:
     """What a method may need besides its options: the client, IAM, the project, the cache."""
 
@@ -211,9 +259,25 @@ class AuthContext:
         self.on_secret = on_secret
 
 
-AUTH_METHODS = (AkSkAuth, PasswordAuth, StaticTokenAuth)
+AUTH_METHODS = (AkSkAuth, PasswordAuth, StaticTokenAuth, MetadataAuth)
 CREDENTIAL_OPTIONS = tuple(option for method in AUTH_METHODS for option in method.options())
 SECRET_OPTIONS = tuple(option for method in AUTH_METHODS for option in method.secrets)
+# Credential options that are booleans (the others are strings); the environment and clouds.yaml give them as text.
+FLAG_OPTIONS = ('metadata_credentials',)
+TRUE_WORDS = ('true', 'yes', 'on', '1')
+FALSE_WORDS = ('false', 'no', 'off', '0', '')
+
+
+def parse_flag(value):
+    """True or False for a boolean given as a bool or as text (true/false, yes/no, on/off, 1/0); None otherwise."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    return None
 
 
 def method_named(name: str):

@@ -315,7 +315,7 @@ class ApiClient:
         return self.request('GET', base, path, query=query, action=action).body
 
     def request(self, method, base, path, query=None, json_body=None, action=None, authenticate=True,
-                idempotent=None):
+                idempotent=None, auth=None):
         """Send one API call, retrying transient failures; return an ``ApiResponse``.
 
         ``action`` names the call in errors (for example ``list export tasks``);
@@ -326,7 +326,11 @@ class ApiClient:
         again only when repeating it is harmless: by default for GET, HEAD, PUT and
         DELETE; a POST opts in with ``idempotent=True``. Throttling (429) and
         connect timeouts are retried for every method: the server did not act.
+
+        ``auth`` authorizes this request instead of the client's own (an agency is assumed with the
+        credentials it is assumed on top of).
         """
+        auth = self.auth if auth is None else auth
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         url = build_url(base, path, query)
         host = _host_of(url)
@@ -339,8 +343,8 @@ class ApiClient:
             headers = {'Accept': 'application/json'}
             if json_body is not None:
                 headers['Content-Type'] = 'application/json;charset=UTF-8'
-            if authenticate and self.auth is not None:
-                headers = self.auth.authorize(method, url, headers, body)
+            if authenticate and auth is not None:
+                headers = auth.authorize(method, url, headers, body)
             attempt = self.watchdog.begin(attempt_deadline)
             try:
                 status, answer_headers, content = self._send(method, url, headers, body, attempt_deadline, action)
@@ -378,11 +382,11 @@ class ApiClient:
                 return ApiResponse(status, _decode_json(content, status, answer_headers, action), answer_headers)
 
             error = _api_error(status, answer_headers, content, action)
-            if status == 401 and authenticate and self.auth is not None:
-                if not reauthenticated and self.auth.reauthenticate(headers):
+            if status == 401 and authenticate and auth is not None:
+                if not reauthenticated and auth.reauthenticate(headers):
                     reauthenticated = True
                     continue
-                error.add_hint(self.auth.rejection_hint)
+                error.add_hint(auth.rejection_hint)
             if status in RETRYABLE_STATUSES and (repeatable or status == 429):
                 retry_number += 1
                 delay = self.retry_policy.delay_before(retry_number, error.retry_after)
@@ -622,6 +626,11 @@ def _redirect_error(action, status, headers):
     target = _host_of(location) if '//' in location else 'the same host'
     return TransportError('%s failed: HTTP %s redirect to %s, not followed (credentials are not sent on); '
                           'check modelarts_endpoint and iam_endpoint' % (action, status, clip(target, 100)))
+
+
+def error_from_answer(status, headers, content, action):
+    """The ``ApiError`` (``AuthenticationError`` for 401) an error answer means, for callers with their own session."""
+    return _api_error(status, headers, content, action)
 
 
 def _api_error(status, headers, content, action):

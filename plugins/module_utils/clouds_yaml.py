@@ -22,10 +22,18 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.mlops.cloud.plugins.module_utils.auth import AUTH_METHODS, SECRET_OPTIONS, method_owning
+from ansible_collections.mlops.cloud.plugins.module_utils.auth import (
+    AUTH_METHODS,
+    FLAG_OPTIONS,
+    SECRET_OPTIONS,
+    method_owning,
+    parse_flag,
+)
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
 
 SUFFIXES = ('.yaml', '.yml')
+# The agency to assume on top of the profile's credentials, in its auth section or at its top level.
+AGENCY_KEYS = ('agency_name', 'agency_domain_name', 'agency_domain_id', 'agency_duration')
 
 # Profile keys (inside ``auth``) -> option, first one present wins: each method's credentials
 # as it declares them (auth.AUTH_METHODS), then the keys every method shares.
@@ -33,7 +41,7 @@ AUTH_KEYS = tuple(item for method in AUTH_METHODS for item in method.profile_key
     ('project_id', ('project_id', 'tenant_id')),
     ('project_name', ('project_name', 'tenant_name')),
     ('iam_endpoint', ('auth_url',)),
-)
+) + tuple((option, (option,)) for option in AGENCY_KEYS)
 
 # Profile keys (top level) -> option.
 TOP_KEYS = (
@@ -42,7 +50,7 @@ TOP_KEYS = (
     ('iam_endpoint', ('identity_endpoint_override', 'iam_endpoint')),
     ('cloud_domain', ('cloud_domain',)),
     ('ca_cert', ('cacert',)),
-)
+) + tuple((option, (option,)) for option in AGENCY_KEYS)
 
 # clouds.yaml ``auth_type`` -> method name.
 AUTH_TYPES = dict((auth_type, method.name) for method in AUTH_METHODS for auth_type in method.auth_types)
@@ -174,6 +182,11 @@ def profile_from_mapping(name, path, cloud):
     auth_values = {}
     for option, keys in AUTH_KEYS:
         value = _pick(auth, keys)
+        if value is not None and option in FLAG_OPTIONS:
+            flag = parse_flag(value)
+            if flag is None:
+                raise ConfigurationError('auth.%s of cloud %s in %s must be true or false' % (option, _quote(name), path))
+            value = flag or None  # false asks for nothing
         if value is not None:
             auth_values[option] = value if option != 'iam_endpoint' else _iam_endpoint(value)
     # opentelekomcloud/otcextensions also accept an AK/SK pair at the top level of a profile.

@@ -21,14 +21,23 @@ from urllib.request import proxy_bypass_environment
 
 from typing import Dict
 
+from ansible_collections.mlops.cloud.plugins.module_utils.agency import (
+    AGENCY_OPTIONS,
+    MAX_DURATION_SECONDS,
+    MIN_DURATION_SECONDS,
+    Agency,
+    AgencyTokenAuth,
+    agency_keys_auth,
+)
 from ansible_collections.mlops.cloud.plugins.module_utils.auth import (
     AUTH_METHODS,
     CREDENTIAL_OPTIONS,
+    FLAG_OPTIONS,
     SECRET_OPTIONS,
-    AkSkAuth,
     AuthContext,
     PasswordAuth,
     method_named,
+    parse_flag,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.budget import (
     DEFAULT_MAX_ITEMS,
@@ -42,7 +51,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.clouds_yaml import loa
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import lookup_project_id
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import MAX_BACKOFF_SECONDS, RetryPolicy
-from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import TokenCache, default_cache_dir
+from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import TokenCache, cache_key, default_cache_dir
 
 DEFAULT_CLOUD_DOMAIN = 'otc.t-systems.com'
 MAX_CONCURRENT_REQUESTS = 32
@@ -62,6 +71,11 @@ ENVIRONMENT = dict(
     region=('OS_REGION_NAME', 'HW_REGION_NAME'),
     iam_endpoint=('OS_AUTH_URL', 'HW_AUTH_URL', 'HUAWEICLOUD_SDK_IAM_ENDPOINT'),
     cloud_domain=('HW_CLOUD',),
+    # The agency, as the huaweicloud Terraform provider names it: HW_* only, so used only with HW_* credentials.
+    agency_name=('HW_ASSUME_ROLE_AGENCY_NAME',),
+    agency_domain_name=('HW_ASSUME_ROLE_DOMAIN_NAME',),
+    agency_domain_id=('HW_ASSUME_ROLE_DOMAIN_ID',),
+    agency_duration=('HW_ASSUME_ROLE_DURATION',),
 )
 # Environment families, in the order the documentation lists them, named by their prefix.
 FAMILIES = ('OS_', 'HW_', 'HUAWEICLOUD_SDK_')
@@ -71,7 +85,9 @@ CHOICE_ORDER = ('Credentials come from one place, the first of: the module optio
 
 # Every default of the connection options, in one place (the spec and the doc fragment use them).
 DEFAULTS = dict(validate_certs=True, timeout=30, max_retries=4, token_cache=True, max_concurrent_requests=16,
-                max_result_mb=DEFAULT_MAX_RESULT_MB, max_items=DEFAULT_MAX_ITEMS)
+                max_result_mb=DEFAULT_MAX_RESULT_MB, max_items=DEFAULT_MAX_ITEMS, metadata_credentials=False)
+# Methods that send a token, so that an agency is assumed with an agency token (the others obtain temporary keys).
+TOKEN_METHODS = ('password', 'token')
 # Sent as HTTP header values (the token headers, the AK in the signature): visible ASCII only.
 HEADER_CREDENTIALS = ('access_key', 'security_token', 'auth_token')
 
@@ -95,6 +111,11 @@ def connection_argument_spec() -> Dict[str, Dict]:
     """The spec every module merges into its own (kept in step with doc fragment mlops.cloud.connection)."""
     spec = dict((option, dict(type='str', no_log=option in SECRET_OPTIONS)) for option in CREDENTIAL_OPTIONS)
     spec.update(
+        metadata_credentials=dict(type='bool', default=DEFAULTS['metadata_credentials']),
+        agency_name=dict(type='str'),
+        agency_domain_name=dict(type='str'),
+        agency_domain_id=dict(type='str'),
+        agency_duration=dict(type='int'),
         cloud=dict(type='str'),
         project_id=dict(type='str'),
         project_name=dict(type='str'),
@@ -147,6 +168,22 @@ def _proxy_for(host, environ):
     return None, None
 
 
+def _without_false_flags(environ):
+    """``environ`` without the flag variables set to false (``HW_METADATA_CREDENTIALS=false`` asks for nothing);
+    a flag variable that is neither true nor false is refused, naming it."""
+    names = [name for option in FLAG_OPTIONS for name in ENVIRONMENT[option] if name in environ]
+    if not names:
+        return environ
+    kept = dict(environ)
+    for name in names:
+        flag = parse_flag(environ[name])
+        if flag is None:
+            raise ConfigurationError('%s must be true or false' % name)
+        if not flag:
+            del kept[name]
+    return kept
+
+
 def _methods_chosen(values):
     """The methods whose selecting options have a value in ``values``."""
     return [method.name for method in AUTH_METHODS if any(values.get(option) for option in method.selectors)]
@@ -164,16 +201,19 @@ class ConnectionSettings:
     """
 
     def __init__(self, params, environ=None, cwd=None):
-        environ = os.environ if environ is None else environ
+        environ = _without_false_flags(os.environ if environ is None else environ)
         self._environ = environ
         self.values = dict(params)
+        for option in FLAG_OPTIONS:
+            if self.values.get(option) is False:
+                self.values[option] = None  # the default: asks for nothing, so a family may still set it
         self.sources = {}
         self.profile = None
         explicit = _methods_chosen(params)
         if len(explicit) > 1:
             raise ConfigurationError(
                 'Options for more than one authentication method are set (%s); set only one of: '
-                'access_key/secret_key, username/password, auth_token' % ' and '.join(explicit))
+                'access_key/secret_key, username/password, auth_token, metadata_credentials' % ' and '.join(explicit))
         if explicit:
             if params.get('cloud'):
                 raise ConfigurationError(
@@ -198,10 +238,12 @@ class ConnectionSettings:
                 if unused:
                     self.ignored[option] = unused[0]
         self._clean_credentials()
+        self._check_flags()
         self._check_required()
         self._check_numbers()
         self._check_endpoints()
         self._check_ca_cert()
+        self.agency = self._agency()
 
     def _use_profile(self, name, params, environ, cwd, named_by):
         # Options never hold credentials here (with cloud they are refused), so nothing to mask.
@@ -246,8 +288,8 @@ class ConnectionSettings:
         if not holders:
             raise ConfigurationError(
                 'No credentials: set access_key and secret_key, or username, password and domain_name, '
-                'or auth_token (or one family of environment variables: OS_*, HW_* or HUAWEICLOUD_SDK_*), '
-                'or name a clouds.yaml profile with cloud')
+                'or auth_token, or metadata_credentials on an ECS (or one family of environment variables: '
+                'OS_*, HW_* or HUAWEICLOUD_SDK_*), or name a clouds.yaml profile with cloud')
         family = list(holders)[0][:-1]
         by_method = {}
         for method in AUTH_METHODS:
@@ -286,6 +328,53 @@ class ConnectionSettings:
                 'another; set %s as an option if you mean it' % (variable, self.family, option)
                 for option, variable in sorted(self.ignored.items())
                 if option not in CREDENTIAL_OPTIONS or option in method_named(self.method).options()]
+
+    def _from(self, option):
+        """Where ``option``'s value came from, for a message (the options themselves say nothing)."""
+        source = self.sources.get(option)
+        return ' (from %s)' % source if source else ''
+
+    def _check_flags(self):
+        for option in FLAG_OPTIONS:
+            value = self.values.get(option)
+            if value is None:
+                self.values[option] = False
+                continue
+            flag = parse_flag(value)
+            if flag is None:
+                raise ConfigurationError('%s must be true or false%s' % (option, self._from(option)))
+            self.values[option] = flag
+
+    def _agency(self):
+        """The ``Agency`` to assume on top of the credentials, or None; refuses an incomplete one by its options."""
+        for option in AGENCY_OPTIONS[:-1]:
+            if isinstance(self.values.get(option), str):
+                self.values[option] = self.values[option].strip() or None
+        name, domain_name, domain_id, duration = (self.values.get(option) for option in AGENCY_OPTIONS)
+        if not name:
+            stray = [option + self._from(option) for option in AGENCY_OPTIONS[1:] if self.values.get(option) is not None]
+            if stray:
+                raise ConfigurationError('%s set without agency_name: set agency_name (the agency to assume), or '
+                                         'drop %s%s' % (', '.join(stray), 'them' if len(stray) > 1 else 'it',
+                                                        self.not_used('agency_name')))
+            return None
+        if bool(domain_name) == bool(domain_id):
+            raise ConfigurationError(
+                'agency_name%s needs exactly one of agency_domain_name and agency_domain_id (the account that '
+                'created the agency); %s%s' % (self._from('agency_name'), 'both are set' if domain_name else 'neither is set',
+                                               self.not_used('agency_domain_name') or self.not_used('agency_domain_id')))
+        if duration is not None:
+            if isinstance(duration, str):
+                try:
+                    duration = int(duration.strip())
+                except ValueError:
+                    raise ConfigurationError('agency_duration%s must be a whole number of seconds' % self._from(
+                        'agency_duration'))
+            if isinstance(duration, bool) or not MIN_DURATION_SECONDS <= duration <= MAX_DURATION_SECONDS:
+                raise ConfigurationError('agency_duration must be between %d and %d seconds (15 minutes to 24 hours), '
+                                         'got %s%s' % (MIN_DURATION_SECONDS, MAX_DURATION_SECONDS, duration,
+                                                       self._from('agency_duration')))
+        return Agency(name, domain_name, domain_id, duration)
 
     def _check_required(self):
         needed = method_named(self.method).required
@@ -326,7 +415,7 @@ class ConnectionSettings:
             if value and not pattern.fullmatch(value):
                 raise ConfigurationError('%s must be a host name part such as %s, got %r' % (
                     option, 'eu-de' if option == 'region' else DEFAULT_CLOUD_DOMAIN, value[:64]))
-        for option in ('modelarts_endpoint', 'iam_endpoint'):
+        for option in ('modelarts_endpoint', 'iam_endpoint', 'metadata_endpoint'):
             url = self.values.get(option)
             if not url:
                 continue
@@ -346,7 +435,8 @@ class ConnectionSettings:
         """Warnings for the endpoints that receive credentials over plain http to another machine,
         directly or through a proxy from the environment (``http_proxy``, ``all_proxy``, not bypassed
         by ``no_proxy``), as requests would send them."""
-        used = ['modelarts_endpoint'] + (['iam_endpoint'] if self.method == 'password' else [])
+        # IAM receives the password, and the base credentials of an agency (and answers with keys or a token).
+        used = ['modelarts_endpoint'] + (['iam_endpoint'] if self.method == 'password' or self.agency else [])
         found = []
         for option in used:
             parts = urlsplit(self.values.get(option) or '')
@@ -439,12 +529,36 @@ class Connection:
     def _build_auth(self, warn):
         values = self.settings.values
         method = method_named(self.settings.method)
-        if method is not PasswordAuth:
-            return method.from_values(values, None)
-        cache = TokenCache(default_cache_dir(), warn=warn) if values['token_cache'] else None
-        context = AuthContext(self.client, self.settings.iam_endpoint,
-                              None if values.get('project_id') else self._project_name(), cache, self._on_secret)
-        return method.from_values(values, context)
+        agency = self.settings.agency
+        cache = None
+        if method is PasswordAuth and values['token_cache']:
+            cache = TokenCache(default_cache_dir(), warn=warn)
+        if agency is None:
+            if method is not PasswordAuth:
+                return method.from_values(values, AuthContext(self.client, None, None, on_secret=self._on_secret))
+            context = AuthContext(self.client, self.settings.iam_endpoint,
+                                  None if values.get('project_id') else self._project_name(), cache, self._on_secret)
+            return method.from_values(values, context)
+        iam_endpoint = self.settings.iam_endpoint
+        if method is PasswordAuth:
+            # The user's own token, to assume the agency with: scoped to the user's project named after the
+            # region (project_id and project_name name the delegating account's project).
+            base = PasswordAuth(self.client, iam_endpoint, values['username'], values['password'],
+                                values['domain_name'], project_name=values.get('region') or self._project_name(),
+                                cache=cache, on_secret=self._on_secret)
+        else:
+            base = method.from_values(values, AuthContext(self.client, iam_endpoint, None, on_secret=self._on_secret))
+        if self.settings.method not in TOKEN_METHODS:
+            return agency_keys_auth(self.client, iam_endpoint, base, agency, on_secret=self._on_secret)
+        project_id = values.get('project_id')
+        project = project_id or self._project_name()
+        key = secret = None
+        if method is PasswordAuth:
+            key = cache_key(iam_endpoint, values['domain_name'], values['username'], agency.cache_scope(project))
+            secret = values['password']
+        return AgencyTokenAuth(self.client, iam_endpoint, base, agency, project_id=project_id,
+                               project_name=None if project_id else project, cache=cache, cache_key=key,
+                               cache_secret=secret, on_secret=self._on_secret)
 
     def _project_name(self):
         values = self.settings.values
@@ -458,7 +572,7 @@ class Connection:
     @property
     def project_id(self):
         if self._project_id is None:
-            if isinstance(self.auth, PasswordAuth):
+            if isinstance(self.auth, (PasswordAuth, AgencyTokenAuth)):
                 self._project_id = self.auth.token().project_id
             if not self._project_id:
                 self._project_id = lookup_project_id(self.client, self.settings.iam_endpoint,
@@ -467,9 +581,10 @@ class Connection:
         return self._project_id
 
     def _scope_auth(self):
-        # AK/SK requests name their project in a header; tokens carry it in their scope.
-        if isinstance(self.auth, AkSkAuth):
-            self.auth.scope_to(self._project_id)
+        # Signed requests (AK/SK, temporary keys) name their project in a header; tokens carry it in their scope.
+        scope_to = getattr(self.auth, 'scope_to', None)
+        if scope_to is not None:
+            scope_to(self._project_id)
 
     @property
     def modelarts_endpoint(self):

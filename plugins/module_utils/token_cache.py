@@ -129,8 +129,8 @@ class TokenCache:
             self._usable = True
         return self._usable
 
-    def load(self, key: str, password: str) -> Optional[CachedToken]:
-        """The fresh token stored under ``key`` for this ``password``, or None."""
+    def load(self, key: str, password: str, margin: float = REFRESH_MARGIN_SECONDS) -> Optional[CachedToken]:
+        """The token stored under ``key`` for this ``password`` with more than ``margin`` seconds left, or None."""
         if not self._check_directory(create=False):
             return None
         path = self._path(key)
@@ -152,7 +152,7 @@ class TokenCache:
         token = _token_from(data)
         if token is None or not _matches(data.get('secret_check'), password):
             return None
-        if token.expires_at - REFRESH_MARGIN_SECONDS <= self._clock():
+        if token.expires_at - margin <= self._clock():
             return None
         return token
 

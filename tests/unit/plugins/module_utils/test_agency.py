@@ -1,0 +1,307 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An agency assumed on top of each base method, against the emulator as a real server: the partner
+account's project is listed, refusals fail before any ModelArts request, credentials are renewed and secret."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import stat
+import time
+
+import pytest
+import requests
+
+from ansible_collections.mlops.cloud.plugins.module_utils.agency import Agency
+from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
+    ConnectionSettings,
+    connection_argument_spec,
+    open_connection,
+)
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, ConfigurationError
+from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
+from ansible_collections.mlops.cloud.plugins.module_utils.temporary_keys import (
+    RenewedKeysAuth,
+    TemporaryKeys,
+    renewal_due,
+)
+
+PARTNER_PROJECT = '7c6b5a4f3e2d41c0b9a8f7e6d5c4b3a2'
+PARTNER_DOMAIN_ID = '5f4e3d2c1b0a49f88e7d6c5b4a392817'
+OWN_PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9'
+PASSWORD = dict(username='emulator-user', password='emulator-password', domain_name='emulator-domain')
+KEYS = dict(access_key='EMULATORAK0000000001', secret_key='emulator-sk-0000000000000000000000000001')
+BY_NAME = dict(agency_name='audit-agency', agency_domain_name='partner-domain')
+BY_ID = dict(agency_name='audit-agency', agency_domain_id=PARTNER_DOMAIN_ID)
+TOKENS_ROUTE = 'POST /v3/auth/tokens'
+KEYS_ROUTE = 'POST /v3.0/OS-CREDENTIAL/securitytokens'
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    """No credentials, proxies or caches of the machine running the tests."""
+    for name in list(os.environ):
+        if name.startswith(('OS_', 'HW_', 'HUAWEICLOUD_SDK_')) or name.lower().endswith('_proxy'):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
+
+
+@pytest.fixture
+def emulator(emulator_url):
+    assert requests.post(emulator_url + '/_emulator/reset', json={}).status_code == 200
+    return emulator_url
+
+
+def configure(url, **config):
+    answer = requests.post(url + '/_emulator/config', json=config)
+    assert answer.status_code == 200, answer.text
+
+
+def routes(url):
+    return requests.get(url + '/_emulator/stats').json()['by_route']
+
+
+def modelarts_requests(url):
+    return sum(count for route, count in routes(url).items() if ' /v2/' in route)
+
+
+def params(url, **options):
+    values = dict((name, spec.get('default')) for name, spec in connection_argument_spec().items())
+    values.update(modelarts_endpoint=url, iam_endpoint=url + '/v3', region='eu-de')
+    values.update(options)
+    return values
+
+
+def connect(url, warnings=None, redactor=None, **options):
+    warnings = [] if warnings is None else warnings
+    return open_connection(params(url, **options), redactor or Redactor(), warnings.append, time.monotonic())
+
+
+def dataset_names(connection):
+    body = connection.client.get(connection.modelarts_endpoint, '/v2/%s/datasets' % connection.project_id,
+                                 action='List datasets')
+    return [dataset['dataset_name'] for dataset in body['datasets']]
+
+
+@pytest.mark.parametrize('base', [PASSWORD, KEYS], ids=['password', 'aksk'])
+@pytest.mark.parametrize('agency', [BY_NAME, BY_ID], ids=['domain_name', 'domain_id'])
+def test_an_agency_lists_the_delegating_accounts_project(emulator, base, agency):
+    connection = connect(emulator, **dict(base, **agency))
+    assert dataset_names(connection) == ['partner-dataset']
+    assert connection.project_id == PARTNER_PROJECT
+    served = routes(emulator)
+    if base is PASSWORD:  # the user's token, then the agency token
+        assert served[TOKENS_ROUTE] == 2 and KEYS_ROUTE not in served
+    else:  # temporary keys, then the project by name, signed with them
+        assert served[KEYS_ROUTE] == 1 and served['GET /v3/projects'] == 1 and TOKENS_ROUTE not in served
+
+
+def test_a_given_token_assumes_an_agency_for_a_project_given_by_id(emulator):
+    issued = requests.post(emulator + '/v3/auth/tokens', json={'auth': {
+        'identity': {'methods': ['password'], 'password': {'user': {
+            'name': 'emulator-user', 'password': 'emulator-password', 'domain': {'name': 'emulator-domain'}}}},
+        'scope': {'project': {'name': 'eu-de'}}}})
+    connection = connect(emulator, auth_token=issued.headers['X-Subject-Token'], project_id=PARTNER_PROJECT, **BY_NAME)
+    assert dataset_names(connection) == ['partner-dataset']
+
+
+def test_without_an_agency_the_same_user_sees_its_own_project(emulator):
+    connection = connect(emulator, **PASSWORD)
+    assert 'partner-dataset' not in dataset_names(connection) and connection.project_id == OWN_PROJECT
+
+
+@pytest.mark.parametrize('base', [PASSWORD, KEYS], ids=['password', 'aksk'])
+@pytest.mark.parametrize('agency,status,code', [
+    (dict(agency_name='no-such-agency', agency_domain_name='partner-domain'), 404, 'IAM.0004'),
+    (dict(agency_name='closed-agency', agency_domain_name='partner-domain'), 403, 'IAM.0002'),
+    (dict(agency_name='audit-agency', agency_domain_name='no-such-domain'), 404, 'IAM.0004'),
+], ids=['unknown-agency', 'untrusting-agency', 'unknown-domain'])
+def test_a_refused_agency_fails_before_any_modelarts_request_naming_agency_and_domain(
+        emulator, base, agency, status, code):
+    connection = connect(emulator, **dict(base, **agency))
+    with pytest.raises(ApiError) as failure:
+        dataset_names(connection)
+    message = str(failure.value)
+    assert message.startswith('Assuming agency %s of domain %s' % (agency['agency_name'], agency['agency_domain_name']))
+    assert 'failed: HTTP %d, error code %s' % (status, code) in message
+    assert ('does not trust your account' if status == 403 else 'check agency_name') in message
+    assert modelarts_requests(emulator) == 0
+    assert base.get('password', base.get('secret_key')) not in message
+
+
+@pytest.mark.parametrize('options,message', [
+    (dict(BY_NAME, agency_duration=600), r'^agency_duration must be between 900 and 86400 seconds \(15 minutes to '
+                                         r'24 hours\), got 600$'),
+    (dict(BY_NAME, agency_duration=86401), 'agency_duration must be between 900 and 86400 seconds'),
+    (dict(agency_name='audit-agency'), '^agency_name needs exactly one of agency_domain_name and agency_domain_id '
+                                       r'\(the account that created the agency\); neither is set$'),
+    (dict(BY_NAME, agency_domain_id=PARTNER_DOMAIN_ID), 'needs exactly one of .*; both are set$'),
+    (dict(agency_domain_name='partner-domain'), '^agency_domain_name set without agency_name'),
+])
+def test_an_incomplete_agency_or_a_bad_duration_is_refused_naming_the_option(emulator, options, message):
+    with pytest.raises(ConfigurationError, match=message):
+        connect(emulator, **dict(PASSWORD, **options))
+    assert routes(emulator) == {}
+
+
+def test_a_duration_from_the_environment_is_checked_naming_its_variable(emulator, monkeypatch):
+    for name, value in (('HW_ACCESS_KEY', KEYS['access_key']), ('HW_SECRET_KEY', KEYS['secret_key']),
+                        ('HW_ASSUME_ROLE_AGENCY_NAME', 'audit-agency'), ('HW_ASSUME_ROLE_DOMAIN_NAME', 'partner-domain'),
+                        ('HW_ASSUME_ROLE_DURATION', 'an hour')):
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=r'^agency_duration \(from HW_ASSUME_ROLE_DURATION\) must be a whole'):
+        connect(emulator)
+    monkeypatch.setenv('HW_ASSUME_ROLE_DURATION', '3600')
+    connection = connect(emulator)
+    assert connection.settings.agency.duration == 3600
+    assert dataset_names(connection) == ['partner-dataset']
+
+
+def test_the_agency_token_is_a_secret_from_the_moment_it_is_obtained(emulator):
+    redactor = Redactor()
+    connection = connect(emulator, redactor=redactor, **dict(PASSWORD, **BY_NAME))
+    dataset_names(connection)
+    token = connection.auth.token().value
+    assert token in redactor.forms() and token not in redactor.scrub('the token is %s' % token)
+
+
+def test_temporary_keys_are_secrets_from_the_moment_they_are_obtained(emulator):
+    redactor = Redactor()
+    connection = connect(emulator, redactor=redactor, **dict(KEYS, **BY_ID))
+    dataset_names(connection)
+    keys = connection.auth.keys()
+    for secret in (keys.secret, keys.security_token):
+        assert secret not in redactor.scrub('leaked: %s' % secret)
+
+
+@pytest.mark.parametrize('base,route', [(PASSWORD, TOKENS_ROUTE), (KEYS, KEYS_ROUTE)], ids=['password', 'aksk'])
+def test_a_short_lived_agency_credential_is_obtained_anew_before_it_expires(emulator, base, route):
+    configure(emulator, assume_role_ttl_seconds=2)
+    connection = connect(emulator, token_cache=False, **dict(base, **BY_NAME))
+    assert dataset_names(connection) == ['partner-dataset']
+    before = routes(emulator)[route]
+    time.sleep(2.2)  # past its expiry: the emulator would refuse it (401)
+    assert dataset_names(connection) == ['partner-dataset']
+    assert routes(emulator)[route] == before + 1
+    assert [entry['status'] for entry in requests.get(emulator + '/_emulator/stats').json()['requests']
+            if entry['path'].startswith('/v2/')] == [200, 200]
+
+
+def test_an_agency_token_refused_with_401_is_obtained_anew_once_with_a_renewed_user_token(emulator):
+    connection = connect(emulator, token_cache=False, **dict(PASSWORD, **BY_NAME))
+    dataset_names(connection)
+    assert routes(emulator)[TOKENS_ROUTE] == 2
+    # Every token issued so far expires: the agency token (ModelArts answers 401) and the user's token
+    # it would be assumed with (IAM answers 401): both are obtained anew, once.
+    requests.post(emulator + '/_emulator/faults', json={'expire_tokens_after': 0})
+    assert dataset_names(connection) == ['partner-dataset']
+    assert routes(emulator)[TOKENS_ROUTE] == 5  # the refused assume_role, a user token, the assume_role again
+    statuses = [(entry['path'], entry['status']) for entry in requests.get(emulator + '/_emulator/stats').json()['requests']]
+    assert [status for path, status in statuses if path.startswith('/v2/')] == [200, 401, 200]
+
+
+def test_concurrent_rejections_of_the_same_temporary_keys_obtain_new_ones_once():
+    issued = []
+
+    def obtain():
+        issued.append(TemporaryKeys('AK%d' % len(issued), 'SK', 'sts-%d' % len(issued), time.time() + 900))
+        return issued[-1]
+
+    auth = RenewedKeysAuth(obtain, 'hint')
+    rejected = auth.authorize('GET', 'https://modelarts.example/v2/p/datasets', {}, b'')
+    assert rejected['X-Security-Token'] == 'sts-0'
+    assert auth.reauthenticate(rejected) and auth.reauthenticate(rejected)
+    assert len(issued) == 2 and auth.keys().security_token == 'sts-1'
+
+
+@pytest.mark.parametrize('obtained_at,expires_at,now,due', [
+    (0, 900, 719, False), (0, 900, 721, True),  # a fifth of 900 s
+    (0, 86400, 86099, False), (0, 86400, 86101, True),  # at most 5 minutes
+    (0, 2, 1.5, False), (0, 2, 1.7, True), (0, 0, 0, True),
+])
+def test_a_credential_is_renewed_when_a_fifth_of_its_lifetime_and_at_most_five_minutes_are_left(
+        obtained_at, expires_at, now, due):
+    assert renewal_due(obtained_at, expires_at, now) is due
+
+
+def test_the_agency_goes_in_agency_name_as_the_api_tables_say_and_the_duration_only_when_set():
+    assert Agency('audit-agency', domain_name='partner-domain').assume_role_block() == {
+        'agency_name': 'audit-agency', 'domain_name': 'partner-domain'}
+    assert Agency('audit-agency', domain_id='d1', duration=3600).assume_role_block() == {
+        'agency_name': 'audit-agency', 'domain_id': 'd1', 'duration_seconds': 3600}
+
+
+def test_the_cached_agency_token_serves_only_the_base_password_it_was_obtained_with(emulator, tmp_path):
+    options = dict(PASSWORD, **BY_NAME)
+    first = connect(emulator, **options)
+    assert dataset_names(first) == ['partner-dataset']
+    assert routes(emulator)[TOKENS_ROUTE] == 2
+    cache_dir = tmp_path / 'cache' / 'mlops.cloud' / 'tokens'
+    files = sorted(cache_dir.iterdir())
+    assert len(files) == 2  # the user's token and the agency token
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in files)
+    token = first.auth.token().value
+    assert any(token in path.read_text() for path in files)
+    assert not any('emulator-password' in path.read_text() for path in files)
+
+    again = connect(emulator, **options)
+    assert dataset_names(again) == ['partner-dataset'] and again.auth.token().value == token
+    assert routes(emulator)[TOKENS_ROUTE] == 2  # nothing asked of IAM
+
+    wrong = connect(emulator, **dict(options, password='another-password'))
+    with pytest.raises(ApiError, match='HTTP 401, error code IAM.0006'):
+        dataset_names(wrong)
+    assert routes(emulator)[TOKENS_ROUTE] == 3 and modelarts_requests(emulator) == 2
+
+
+def test_another_agency_or_project_does_not_reuse_a_cached_agency_token(emulator):
+    dataset_names(connect(emulator, **dict(PASSWORD, **BY_NAME)))
+    dataset_names(connect(emulator, **dict(PASSWORD, **BY_ID)))  # the same agency named another way: another entry
+    assert routes(emulator)[TOKENS_ROUTE] == 3  # the user's token is cached, the agency token is not shared
+
+
+def test_hw_assume_role_variables_go_with_hw_credentials(emulator, monkeypatch):
+    for name, value in (('HW_USER_NAME', 'emulator-user'), ('HW_USER_PASSWORD', 'emulator-password'),
+                        ('HW_DOMAIN_NAME', 'emulator-domain'), ('HW_ASSUME_ROLE_AGENCY_NAME', 'audit-agency'),
+                        ('HW_ASSUME_ROLE_DOMAIN_ID', PARTNER_DOMAIN_ID)):
+        monkeypatch.setenv(name, value)
+    warnings = []
+    connection = connect(emulator, warnings=warnings)
+    assert dataset_names(connection) == ['partner-dataset'] and warnings == []
+
+
+def test_hw_assume_role_variables_are_not_used_with_os_credentials_and_a_warning_names_them(emulator, monkeypatch):
+    for name, value in (('OS_ACCESS_KEY', KEYS['access_key']), ('OS_SECRET_KEY', KEYS['secret_key']),
+                        ('HW_ASSUME_ROLE_AGENCY_NAME', 'audit-agency'), ('HW_ASSUME_ROLE_DOMAIN_NAME', 'partner-domain')):
+        monkeypatch.setenv(name, value)
+    warnings = []
+    connection = connect(emulator, warnings=warnings)
+    assert connection.settings.agency is None
+    assert 'partner-dataset' not in dataset_names(connection) and connection.project_id == OWN_PROJECT
+    assert [warning.split(' ')[0] for warning in warnings] == ['HW_ASSUME_ROLE_DOMAIN_NAME', 'HW_ASSUME_ROLE_AGENCY_NAME']
+    assert warnings[1] == ('HW_ASSUME_ROLE_AGENCY_NAME is set but not used: the credentials come from the OS_* '
+                           'environment variables, and a family is never completed from another; set agency_name '
+                           'as an option if you mean it')
+    assert routes(emulator).get(KEYS_ROUTE) is None
+
+
+def test_an_agency_in_a_clouds_yaml_profile_at_either_level(tmp_path):
+    config = tmp_path / 'clouds.yaml'
+    config.write_text(
+        'clouds:\n'
+        '  inside:\n'
+        '    auth: {ak: AK, sk: SK, agency_name: audit-agency, agency_domain_name: partner-domain, agency_duration: 3600}\n'
+        '    region_name: eu-de\n'
+        '  outside:\n'
+        '    auth: {ak: AK, sk: SK}\n'
+        '    agency_name: audit-agency\n'
+        '    agency_domain_id: %s\n'
+        '    region_name: eu-de\n' % PARTNER_DOMAIN_ID)
+    environ = {'OS_CLIENT_CONFIG_FILE': str(config)}
+    inside = ConnectionSettings(params('https://modelarts.example', cloud='inside'), environ=environ).agency
+    assert (inside.name, inside.domain_name, inside.domain_id, inside.duration) == (
+        'audit-agency', 'partner-domain', None, 3600)
+    outside = ConnectionSettings(params('https://modelarts.example', cloud='outside'), environ=environ).agency
+    assert (outside.name, outside.domain_name, outside.domain_id) == ('audit-agency', None, PARTNER_DOMAIN_ID)
