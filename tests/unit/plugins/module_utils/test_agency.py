@@ -250,7 +250,9 @@ def test_the_cached_agency_token_serves_only_the_base_password_it_was_obtained_w
     assert dataset_names(again) == ['partner-dataset'] and again.auth.token().value == token
     assert routes(emulator)[TOKENS_ROUTE] == 2  # nothing asked of IAM
 
-    wrong = connect(emulator, **dict(options, password='another-password'))
+    rotated = dict(options)
+    rotated['password'] = 'another-password'
+    wrong = connect(emulator, **rotated)
     with pytest.raises(ApiError, match='HTTP 401, error code IAM.0006'):
         dataset_names(wrong)
     assert routes(emulator)[TOKENS_ROUTE] == 3 and modelarts_requests(emulator) == 2

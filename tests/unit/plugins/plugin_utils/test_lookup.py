@@ -133,8 +133,10 @@ def test_a_variable_templated_to_omit_leaves_the_option_unset_and_the_others_rea
 
 def test_a_secret_pasted_into_another_option_is_masked_in_the_error(emulator):
     secret = 'Pasted/Secret_0123456789'
+    pasted = connection(emulator)
+    pasted.update(secret_key=secret, region=secret)
     with pytest.raises(AnsibleLookupError) as raised:
-        lookup().run([EXAMPLE_DATASET], {}, **connection(emulator, secret_key=secret, region=secret))
+        lookup().run([EXAMPLE_DATASET], {}, **pasted)
     assert str(raised.value) == "region must be a host name part such as eu-de, got '********'"
     with pytest.raises(AnsibleLookupError) as raised:
         lookup().run([EXAMPLE_DATASET], variables_for(emulator, secret_key=secret, region=secret))
