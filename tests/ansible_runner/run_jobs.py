@@ -29,6 +29,7 @@ import sys
 import jinja2
 import yaml
 
+from emulator import seed as emulator_seed
 from emulator.client import admin
 
 COLLECTION = os.getcwd()
@@ -195,6 +196,12 @@ def main(work):
             'aksk': inject(kinds['mlops.cloud AK/SK'], {
                 'auth_url': iam, 'access_key': seed['emulator_access_key'], 'secret_key': seed['emulator_secret_key']}),
             'token': inject(kinds['mlops.cloud token'], {'auth_url': iam, 'auth_token': token}),
+            # The emulator's user audits partner-domain through audit-agency (emulator/README.md).
+            'agency': inject(kinds['mlops.cloud agency'], {
+                'auth_url': iam, 'access_key': seed['emulator_access_key'], 'secret_key': seed['emulator_secret_key'],
+                'agency_name': emulator_seed.AGENCY_NAME, 'agency_domain_name': emulator_seed.PARTNER_DOMAIN_NAME}),
+            # The emulator serves the metadata service on its own port; on an ECS the default is kept.
+            'metadata': inject(kinds['mlops.cloud ECS metadata keys'], {'auth_url': iam, 'metadata_endpoint': url}),
         }
         secrets = {'the password': seed['emulator_password'], 'the secret key': seed['emulator_secret_key'],
                    'the injected token': token}
@@ -205,14 +212,19 @@ def main(work):
             ('gate-ok-password', gate, 'password', 'SUCCESSED', 4, True, gate_ok_events),
             ('gate-ok-aksk', gate, 'aksk', 'SUCCESSED', 1, True, gate_ok_events),
             ('gate-failed-token', gate, 'token', 'FAILED', 4, False, gate_failed_events),
+            ('gate-ok-agency', gate, 'agency', 'SUCCESSED', 1, True, gate_ok_events),
+            ('gate-ok-metadata', gate, 'metadata', 'SUCCESSED', 1, True, gate_ok_events),
         ]
         notes = []
         for ident, playbook, credential, outcome, verbosity, passes, check in jobs:
             admin(url, 'reset', {})
             if outcome:
-                # Still running when the job starts, even on a busy machine (as the integration tests do).
-                admin(url, 'datasets', {'dataset_name': 'model-inputs',
-                                        'running': [{'seconds': 15, 'outcome': outcome}]})
+                # Still running when the job starts, even on a busy machine (as the integration tests do);
+                # in the audited account's project for the agency.
+                dataset = {'dataset_name': 'model-inputs', 'running': [{'seconds': 15, 'outcome': outcome}]}
+                if credential == 'agency':
+                    dataset['project_id'] = emulator_seed.PARTNER_PROJECT_EU_DE_ID
+                admin(url, 'datasets', dataset)
             envvars = dict(credentials[credential], MLOPS_EMULATOR_URL=url,
                            XDG_CACHE_HOME=os.path.join(work, ident, 'cache'))
             pdd = private_data_dir(work, ident, playbook, envvars, gate_vars if outcome else {}, verbosity)
