@@ -187,6 +187,25 @@ HUAWEICLOUD_SDK_AK=EMULATORAK0000000001 HUAWEICLOUD_SDK_SK=emulator-sk-000000000
 for method in password aksk token sdk; do
     grep -q '"msg": "5 datasets in eu-de: dataset-detection, ' "$work_dir/auth-$method.log"
 done
+# ECS metadata keys (the emulator plays the metadata service), and an agency of another account on top
+# of AK/SK and of a password: the audited account's project has one dataset.
+HW_METADATA_CREDENTIALS=true HW_METADATA_ENDPOINT="$MLOPS_EMULATOR_URL" HW_REGION_NAME=eu-de \
+    ansible-playbook "$guides/authentication.yml" "${endpoints[@]}" "$@" | tee "$work_dir/auth-metadata.log"
+grep -q '"msg": "5 datasets in eu-de: dataset-detection, ' "$work_dir/auth-metadata.log"
+agency=(HW_ASSUME_ROLE_AGENCY_NAME=audit-agency HW_ASSUME_ROLE_DOMAIN_NAME=partner-domain HW_REGION_NAME=eu-de)
+env "${agency[@]}" HW_ACCESS_KEY=EMULATORAK0000000001 HW_SECRET_KEY=emulator-sk-0000000000000000000000000001 \
+    ansible-playbook "$guides/authentication.yml" "${endpoints[@]}" "$@" | tee "$work_dir/auth-agency-aksk.log"
+env "${agency[@]}" HW_USER_NAME=emulator-user HW_USER_PASSWORD=emulator-password HW_DOMAIN_NAME=emulator-domain \
+    ansible-playbook "$guides/authentication.yml" "${endpoints[@]}" "$@" | tee "$work_dir/auth-agency-password.log"
+for method in aksk password; do
+    grep -q '"msg": "1 datasets in eu-de: partner-dataset"' "$work_dir/auth-agency-$method.log"
+done
+# An agency that does not trust the user's account fails before any ModelArts request, naming it.
+HW_ASSUME_ROLE_AGENCY_NAME=closed-agency HW_ASSUME_ROLE_DOMAIN_NAME=partner-domain HW_REGION_NAME=eu-de \
+    HW_USER_NAME=emulator-user HW_USER_PASSWORD=emulator-password HW_DOMAIN_NAME=emulator-domain \
+    expect_failure "$work_dir/auth-agency-refused.log" "$guides/authentication.yml" "${endpoints[@]}" "$@"
+grep -q 'closed-agency of domain partner-domain' "$work_dir/auth-agency-refused.log"
+if grep -q 'emulator-password' "$work_dir/auth-agency-refused.log"; then echo "the password was printed" >&2; exit 1; fi
 # A complete HW_* password set goes to HW_AUTH_URL, not to an OS_AUTH_URL left over from another shell
 # (here a closed port: had the password gone there, the run would fail).
 hw_password_set=(HW_USER_NAME=emulator-user HW_USER_PASSWORD=emulator-password HW_DOMAIN_NAME=emulator-domain
