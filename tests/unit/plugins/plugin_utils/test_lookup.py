@@ -198,3 +198,15 @@ def test_whatever_the_connection_warns_is_shown_scrubbed(emulator, monkeypatch):
     monkeypatch.setattr(lookup_base, 'open_connection', open_and_warn)
     lookup().run([EXAMPLE_DATASET], {}, **connection(emulator))
     assert shown == ['the proxy said: ********']
+
+
+def test_the_lookup_assumes_an_agency_like_the_modules(emulator):
+    """The datasets of the audited account (partner-domain trusts the emulator's user through audit-agency)."""
+    options = connection(emulator)
+    options.pop('project_id')  # the audited account's project, found by the region's name with the temporary keys
+    options.update(region='eu-de', agency_name='audit-agency', agency_domain_name='partner-domain')
+    datasets = lookup(DatasetsLookup).run([], {}, **options)
+    assert [dataset['dataset_name'] for dataset in datasets] == ['partner-dataset']
+    variables = variables_for(emulator, region='eu-de', agency_name='audit-agency', agency_domain_name='partner-domain')
+    variables.pop('mlops_cloud_project_id')
+    assert [dataset['dataset_name'] for dataset in lookup(DatasetsLookup).run([], variables)] == ['partner-dataset']
