@@ -61,16 +61,17 @@ EQUIVALENT_MUTANTS = os.path.join(ROOT, 'tests', 'mutation', 'equivalent.txt')
 MUTATION_BASELINE = os.path.join(ROOT, 'tests', 'mutation', 'baseline.json')
 # Files on every path (the HTTP client, the connection, the query, the module, the scrubber, the budget): offered
 # the whole unit suite, each of their mutants runs most of it, and a full run takes hours on 2 cores. Their own
-# tests (globs under tests/unit/plugins/) decide for them instead, in a mutmut run of their own. What those kill,
+# tests (globs under tests/unit/) decide for them instead, in a mutmut run of their own. What those kill,
 # the whole suite kills too: the score is a lower bound.
 FOCUSED_TESTS = {
-    'plugins/module_utils/budget.py': ('module_utils/test_budget.py',),
-    'plugins/module_utils/client.py': ('module_utils/test_client*.py', 'module_utils/test_budget.py',
-                                       'module_utils/test_retry_timing.py'),
-    'plugins/module_utils/connection.py': ('module_utils/test_connection.py', 'module_utils/test_clouds_yaml.py'),
-    'plugins/module_utils/info_query.py': ('module_utils/test_info_query.py', 'modules/test_*.py'),
-    'plugins/module_utils/module.py': ('modules/test_*.py',),
-    'plugins/module_utils/redaction.py': ('module_utils/test_redaction.py', 'modules/test_module_secrets.py'),
+    'plugins/module_utils/budget.py': ('plugins/module_utils/test_budget.py',),
+    'plugins/module_utils/client.py': ('plugins/module_utils/test_client*.py', 'plugins/module_utils/test_budget.py',
+                                       'plugins/module_utils/test_retry_timing.py'),
+    'plugins/module_utils/connection.py': ('plugins/module_utils/test_connection.py', 'plugins/module_utils/test_clouds_yaml.py'),
+    'plugins/module_utils/info_query.py': ('plugins/module_utils/test_info_query.py', 'plugins/modules/test_*.py'),
+    'plugins/module_utils/module.py': ('plugins/modules/test_*.py',),
+    'plugins/module_utils/redaction.py': ('plugins/module_utils/test_redaction.py', 'plugins/modules/test_module_secrets.py'),
+    'plugins/plugin_utils/event_source.py': ('extensions/eda/test_event_sources.py',),
 }
 MUTATION_SHARDS = 8
 KILLED_STATUSES = ('killed', 'timeout', 'caught by type check')
@@ -440,7 +441,7 @@ def mutation_groups(paths, tree):
     for path in paths:
         if path in FOCUSED_TESTS:
             tests = sorted(os.path.relpath(found, tree) for pattern in FOCUSED_TESTS[path]
-                           for found in glob.glob(os.path.join(tree, 'tests', 'unit', 'plugins', pattern)))
+                           for found in glob.glob(os.path.join(tree, 'tests', 'unit', pattern)))
             if not tests:
                 raise StageFailed('no test file matches the focused tests of %s: %s' % (path, FOCUSED_TESTS[path]))
             groups.append((os.path.splitext(os.path.basename(path))[0], [path], tests))
@@ -913,6 +914,15 @@ def benchmark(session):
     chain = Chain(VENV_BIN, MAIN.python_version, os.path.join(BUILD_DIR, 'benchmark'))
     tree(session, chain)
     session.run(MAIN.tool('python'), os.path.join(ROOT, 'benchmark', 'run.py'), '--collections-path',
+                chain.collections_dir, *session.posargs, external=True)
+
+
+@nox.session(venv_backend='none', default=False)
+def benchmark_eda(session):
+    """benchmark/eda.py (docs/eda.md): what the EDA source costs per poll, and its detection latency; arguments after --."""
+    chain = Chain(VENV_BIN, MAIN.python_version, os.path.join(BUILD_DIR, 'benchmark-eda'))
+    tree(session, chain)
+    session.run(MAIN.tool('python'), os.path.join(ROOT, 'benchmark', 'eda.py'), '--collections-path',
                 chain.collections_dir, *session.posargs, external=True)
 
 
