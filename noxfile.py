@@ -24,8 +24,10 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+import zipfile
 from xml.etree import ElementTree
 
 import nox
@@ -38,7 +40,7 @@ GET_PIP_STANDIN = os.path.join(ROOT, 'scripts', 'get_pip_standin.py')
 STANDIN_MARKER = 'Offline stand-in for the ``get-pip.py`` bootstrap script'
 
 STAGES = ('units', 'mutation', 'sanity', 'integration', 'lint', 'changelog', 'docs', 'build', 'importer', 'ee',
-          'molecule', 'runner', 'eda')
+          'molecule', 'runner', 'eda', 'emulator_package')
 # ansible-core minor -> controller Python (within that release's range; docs/supported-versions.md).
 # The last one is the newest: it also gets sanity and lint. $MLOPS_PYTHON_X_Y names an interpreter.
 MATRIX = (('2.16', '3.11'), ('2.17', '3.11'), ('2.18', '3.11'), ('2.19', '3.11'), ('2.20', '3.12'), ('2.21', '3.12'))
@@ -126,6 +128,7 @@ class Chain:
 MAIN = Chain(VENV_BIN, '%d.%d' % sys.version_info[:2], BUILD_DIR)
 RELEASE = Chain(os.path.join(BUILD_DIR, 'venvs', 'release', 'bin'), MAIN.python_version, BUILD_DIR)
 EDA = Chain(os.path.join(BUILD_DIR, 'venvs', 'eda', 'bin'), MAIN.python_version, BUILD_DIR)
+EMULATOR_BUILD = Chain(os.path.join(BUILD_DIR, 'venvs', 'emulator-build', 'bin'), MAIN.python_version, BUILD_DIR)
 MIN_JAVA = 17  # what ansible-rulebook's rules engine (drools) needs
 
 
@@ -897,6 +900,213 @@ def eda(session, chain):
         session.run(MAIN.tool('python'), 'tests/eda/run_rulebook.py', os.path.join(BUILD_DIR, 'eda'), tools.bin,
                     external=True, env=MAIN.env(ANSIBLE_COLLECTIONS_PATH=chain.collections_dir, PYTHONPATH=chain.tree,
                                                 JAVA_HOME=home))
+
+
+# ---- the emulator as a package of its own (emulator/pyproject.toml) ----
+
+EMULATOR_TRY_BLOCK = 'pip install mlops-cloud-emulator'  # marks the README's "try it without a cloud" block
+USER_TEST = """\
+import subprocess
+import urllib.request
+
+GATE = "%(gate)s"
+
+
+def run_gate(modelarts_emulator, dataset_name):
+    return subprocess.run(["ansible-playbook", GATE, "-e", "dataset_name=" + dataset_name, "-e", "export_wait_sleep=1",
+                           "-e", "modelarts_endpoint=" + modelarts_emulator.url,
+                           "-e", "iam_endpoint=" + modelarts_emulator.iam_endpoint],
+                          env=dict(%(environ)s, **modelarts_emulator.env()), capture_output=True, text=True)
+
+
+def test_the_gate_fails_with_the_exports_error(modelarts_emulator):
+    modelarts_emulator.admin("datasets", {"dataset_name": "model-inputs", "running": [{"seconds": 1, "outcome": "FAILED"}]})
+    gate = run_gate(modelarts_emulator, "model-inputs")
+    assert gate.returncode != 0, gate.stdout
+    assert "ModelArts.4358" in gate.stdout and "Invalid export path" in gate.stdout, gate.stdout
+
+
+def test_each_test_starts_from_the_seed_and_retries_get_through_429s(modelarts_emulator):
+    assert modelarts_emulator.admin("stats")["total"] == 0
+    with urllib.request.urlopen(modelarts_emulator.url + "/_emulator/health") as answer:
+        assert answer.status == 200
+    modelarts_emulator.admin("datasets", {"dataset_name": "model-inputs", "running": [{"seconds": 1, "outcome": "SUCCESSED"}]})
+    modelarts_emulator.admin("faults", {"status_sequence": [429, 503], "retry_after": 1})
+    gate = run_gate(modelarts_emulator, "model-inputs")
+    assert gate.returncode == 0, gate.stdout
+    assert modelarts_emulator.admin("faults")["status_sequence"] == []
+    assert modelarts_emulator.project_id == "0a1b2c3d4e5f40718293a4b5c6d7e8f9"
+"""
+
+
+def emulator_build_tools(session):
+    """The emulator's build environment (emulator/requirements-build.txt); one stage uses it, under a lock all the same."""
+    venv = os.path.dirname(EMULATOR_BUILD.bin)
+    with locked(venv + '.lock'):
+        if not os.path.exists(EMULATOR_BUILD.tool('python')):
+            session.run(sys.executable, '-m', 'venv', venv, external=True)
+        session.run(EMULATOR_BUILD.tool('python'), '-m', 'pip', 'install', '-q', '-r',
+                    os.path.join(ROOT, 'emulator', 'requirements-build.txt'), external=True)
+    return EMULATOR_BUILD
+
+
+def build_emulator(session, source, dist):
+    """``python -m build`` of the emulator (a copy of ``source``): the wheel and the sdist, checked; return the wheel."""
+    tools = emulator_build_tools(session)
+    copy = os.path.join(os.path.dirname(dist), 'emulator-source')
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns('__pycache__', '*.pyc', 'build', '*.egg-info'))
+    session.run(tools.tool('python'), '-m', 'build', '--no-isolation', '--outdir', dist, copy, env=tools.env(),
+                external=True)
+    wheels = glob.glob(os.path.join(dist, 'mlops_cloud_emulator-*-py3-none-any.whl'))
+    sdists = glob.glob(os.path.join(dist, 'mlops_cloud_emulator-*.tar.gz'))
+    if len(wheels) != 1 or len(sdists) != 1:
+        raise StageFailed('expected one wheel and one sdist of the emulator, found %r' % os.listdir(dist))
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        names = wheel.namelist()
+        info = [name for name in names if name.endswith('.dist-info/METADATA')]
+        metadata = wheel.read(info[0]).decode('utf-8') if info else ''
+        points = [name for name in names if name.endswith('.dist-info/entry_points.txt')]
+        entry_points = wheel.read(points[0]).decode('utf-8') if points else ''
+    wanted = ['emulator/%s' % name for name in sorted(os.listdir(source)) if name.endswith('.py')] + ['emulator/README.md']
+    missing = [name for name in wanted if name not in names]
+    if missing:
+        raise StageFailed('the emulator wheel lacks %s' % ', '.join(missing))
+    for line in ('mlops-cloud-emulator = emulator.cli:main', 'mlops_cloud_emulator = emulator.pytest_plugin'):
+        if line not in entry_points:
+            raise StageFailed('the emulator wheel does not declare the entry point %r' % line)
+    requires = [line.split(':', 1)[1].strip() for line in metadata.splitlines() if line.startswith('Requires-Dist:')]
+    session.log('emulator wheel %s: %d bytes, sdist %s: %d bytes', os.path.basename(wheels[0]),
+                os.path.getsize(wheels[0]), os.path.basename(sdists[0]), os.path.getsize(sdists[0]))
+    session.log('emulator wheel dependencies: %s', '; '.join(requires))
+    if not any(req.startswith('huaweicloudsdkcore') for req in requires) or any('mlops' in req for req in requires):
+        raise StageFailed('the emulator wheel should depend on huaweicloudsdkcore and not on the collection: %r' % requires)
+    return wheels[0]
+
+
+def readme_try_commands(readme):
+    """The shell lines of the README's "try it without a cloud" block (the one with EMULATOR_TRY_BLOCK)."""
+    for block in re.findall(r'```sh\n(.*?)```', read_text(readme), re.DOTALL):
+        if EMULATOR_TRY_BLOCK in block:
+            return [line for line in block.splitlines() if line.strip() and not line.startswith('#')]
+    raise StageFailed('%s has no sh block with %r' % (readme, EMULATOR_TRY_BLOCK))
+
+
+@main_stage
+def emulator_package(session, chain):
+    """The emulator as users get it: its wheel and sdist, installed into a clean venv, gating a playbook of the tarball.
+
+    Builds emulator/ (python -m build), installs the wheel and emulator/requirements-user.txt into a fresh venv
+    (build/venvs/emulator-user) with nothing of the repository on sys.path, starts ``mlops-cloud-emulator``, runs
+    the installed collection's gate on an export scripted to FAIL (the playbook must fail with the export's error),
+    a user-style pytest file with the ``modelarts_emulator`` fixture, and the installed README's "try it" commands
+    from a directory holding only the tarball.
+    """
+    started = time.monotonic()
+    venv = os.path.join(BUILD_DIR, 'venvs', 'emulator-user')
+    shutil.rmtree(venv, ignore_errors=True)
+    user = Chain(os.path.join(venv, 'bin'), MAIN.python_version, BUILD_DIR)
+    with tempfile.TemporaryDirectory(prefix='mlops-cloud-emulator-package-') as tmp:
+        dist = os.path.join(tmp, 'dist')
+        wheel = build_emulator(session, os.path.join(chain.tree, 'emulator'), dist)
+        session.run(sys.executable, '-m', 'venv', venv, external=True)
+        session.run(user.tool('python'), '-m', 'pip', 'install', '-q', '-r',
+                    os.path.join(chain.tree, 'emulator', 'requirements-user.txt'), wheel, external=True)
+        home = os.path.join(tmp, 'home')
+        os.makedirs(home)
+        # Nothing of the repository: no PYTHONPATH, a working directory outside it, a home of its own.
+        env = user.env(PYTHONPATH=None, HOME=home, TMPDIR=tmp, ANSIBLE_COLLECTIONS_PATH=None, ANSIBLE_CONFIG=None)
+        with session.chdir(home):
+            where = session.run(user.tool('python'), '-c', 'import emulator; print(emulator.__file__)', env=env,
+                                external=True, silent=True).strip()
+        if not where.startswith(venv + os.sep):
+            raise StageFailed('the clean venv imports the emulator from %s, not from its own site-packages' % where)
+        tarball = build_tarball(session, chain, os.path.join(tmp, 'collection'))
+        installed = os.path.join(tmp, 'collections')
+        with session.chdir(home):
+            session.run(user.tool('ansible-galaxy'), 'collection', 'install', '--offline', '-p', installed, tarball,
+                        env=dict(env, ANSIBLE_COLLECTIONS_PATH=installed), external=True)
+        gate = os.path.join(installed, 'ansible_collections', 'mlops', 'cloud', 'docs', 'playbooks', 'gate-on-export.yml')
+        if not os.path.isfile(gate):
+            raise StageFailed('the installed collection has no docs/playbooks/gate-on-export.yml')
+        state_dir = os.path.join(tmp, 'state')
+        with session.chdir(home):
+            url = session.run(user.tool('mlops-cloud-emulator'), 'start', '--state-dir', state_dir, env=env,
+                              external=True, silent=True).strip()
+        session.log('mlops-cloud-emulator start: %s', url)
+        if not re.match(r'^http://127\.0\.0\.1:\d+$', url):
+            raise StageFailed('mlops-cloud-emulator start printed %r, not a URL' % url)
+        try:
+            check_gate_fails(session, user, env, url, state_dir, gate, installed, home)
+            run_user_tests(session, user, env, gate, installed, tmp)
+        finally:
+            session.run(user.tool('mlops-cloud-emulator'), 'stop', '--state-dir', state_dir, env=env, external=True)
+        run_readme_commands(session, user, env, tarball, dist, tmp)
+    session.log('emulator_package: done in %.0f s', time.monotonic() - started)
+
+
+def check_gate_fails(session, user, env, url, state_dir, gate, installed, home):
+    """The installed collection's gate on an export scripted (through the admin CLI) to fail: it must fail with its error."""
+    with session.chdir(home):
+        session.run(user.tool('mlops-cloud-emulator'), 'admin', '--state-dir', state_dir, 'datasets',
+                    '{"dataset_name": "model-inputs", "running": [{"seconds": 2, "outcome": "FAILED"}]}', env=env,
+                    external=True)
+    run_env = dict(os.environ, **env)
+    run_env.update(ANSIBLE_COLLECTIONS_PATH=installed, OS_USERNAME='emulator-user', OS_PASSWORD='emulator-password',
+                   OS_USER_DOMAIN_NAME='emulator-domain', OS_REGION_NAME='eu-de')
+    proc = subprocess.run([user.tool('ansible-playbook'), gate, '-e', 'dataset_name=model-inputs', '-e', 'export_wait_sleep=1',
+                           '-e', 'modelarts_endpoint=' + url, '-e', 'iam_endpoint=%s/v3' % url], cwd=home,
+                          env=dict((key, value) for key, value in run_env.items() if value is not None),
+                          capture_output=True, text=True, check=False, timeout=300)
+    session.log('gate on the failed export: exit %d\n%s%s', proc.returncode, proc.stdout, proc.stderr)
+    failed = [line.strip() for line in proc.stdout.splitlines() if line.startswith('fatal:')]
+    if proc.returncode == 0 or not failed or 'ModelArts.4358' not in failed[0] or 'Invalid export path' not in failed[0]:
+        raise StageFailed('the gate did not fail with the export\'s error (ModelArts.4358 Invalid export path): exit %d'
+                          % proc.returncode)
+    session.log('the gate failed as it should: %s', json.loads(failed[0].split('=> ', 1)[1])['msg'])
+
+
+def run_user_tests(session, user, env, gate, installed, tmp):
+    """A user's own pytest file (outside the repository) with the installed plugin's ``modelarts_emulator`` fixture."""
+    tests = os.path.join(tmp, 'user-tests')
+    os.makedirs(tests)
+    environ = repr({'PATH': env['PATH'], 'HOME': env['HOME'], 'ANSIBLE_COLLECTIONS_PATH': installed})
+    with open(os.path.join(tests, 'test_my_gate.py'), 'w', encoding='utf-8') as handle:
+        handle.write(USER_TEST % {'gate': gate, 'environ': environ})
+    junit = os.path.join(tmp, 'user-tests.xml')
+    with session.chdir(tests):
+        session.run(user.tool('python'), '-m', 'pytest', '-v', '-p', 'no:cacheprovider', '--junitxml', junit,
+                    'test_my_gate.py', env=env, external=True)
+    session.log('user-style pytest with the modelarts_emulator fixture: %s', pytest_verdict(junit))
+
+
+def run_readme_commands(session, user, env, tarball, dist, tmp):
+    """The installed README's "try it without a cloud" lines, run in a directory holding only the tarball.
+
+    ``pip install`` resolves against the built wheel (--no-index: the package is not on PyPI before its release, and
+    the clean venv already has it); ``ansible-galaxy collection install mlops.cloud`` installs the tarball instead of
+    asking Galaxy; ``~`` is a fresh home."""
+    readme = os.path.join(tmp, 'readme')
+    os.makedirs(readme)
+    shutil.copy2(tarball, readme)
+    with tarfile.open(tarball) as archive:
+        text = archive.extractfile('README.md').read().decode('utf-8')
+    readme_path = os.path.join(tmp, 'installed-README.md')
+    with open(readme_path, 'w', encoding='utf-8') as handle:
+        handle.write(text)
+    lines = readme_try_commands(readme_path)
+    script = 'set -euo pipefail\n' + '\n'.join(
+        line.replace('collection install mlops.cloud', 'collection install ./' + os.path.basename(tarball)) for line in lines)
+    home = os.path.join(tmp, 'readme-home')
+    os.makedirs(home)
+    readme_env = dict(env, HOME=home, PIP_NO_INDEX='1', PIP_FIND_LINKS=dist)
+    try:
+        with session.chdir(readme):
+            output = session.run('bash', '-c', script, env=readme_env, external=True, silent=True)
+    finally:  # the README's own stop line does not run when a line before it fails
+        session.run(user.tool('mlops-cloud-emulator'), 'stop', env=readme_env, external=True)
+    session.log(output)
+    if 'failed=0' not in output or sorted(os.listdir(readme)) != [os.path.basename(tarball)]:
+        raise StageFailed('the installed README\'s commands did not run the demo cleanly from a directory with the tarball')
 
 
 def demo(session, chain):

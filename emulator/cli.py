@@ -7,6 +7,7 @@ import signal
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from urllib.error import HTTPError, URLError
@@ -20,9 +21,48 @@ STOP_TIMEOUT_SECONDS = 10.0
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m emulator",
-                                     description="Local emulator of the IAM and ModelArts endpoints.")
+ADMIN_HELP = """\
+admin API (no credentials; see emulator/README.md for every key): GET or POST URL/_emulator/NAME
+  health            GET: {"ok": true}
+  stats             GET: request counts by route and the last 1000 requests
+  reset             POST: seed data, default config, no faults, zero counters
+  config            GET/POST: latency_ms, token_ttl_seconds, task_init_seconds, task_run_seconds,
+                    assume_role_ttl_seconds, metadata_key_ttl_seconds, metadata_session, metadata_account
+  datasets          POST: add a dataset, e.g. an export scripted to fail in 5 s:
+                    {"dataset_name": "model-inputs", "running": [{"seconds": 5, "outcome": "FAILED"}]}
+                    (also task_count, tasks, versions, running_versions, import_tasks, running_imports)
+  faults            GET/POST: {"status_sequence": [429, 503], "retry_after": 2}, drop_connections,
+                    malformed_json, truncated_body, slow_body, expire_tokens_after, only_paths_containing, ...
+
+seed credentials: user emulator-user, password emulator-password, domain emulator-domain,
+  project eu-de = 0a1b2c3d4e5f40718293a4b5c6d7e8f9,
+  AK/SK EMULATORAK0000000001 / emulator-sk-0000000000000000000000000001;
+  endpoints: modelarts_endpoint = URL, iam_endpoint = URL/v3
+
+example:
+  url=$(%(prog)s start)
+  %(prog)s admin datasets '{"dataset_name": "model-inputs", "running": [{"seconds": 5, "outcome": "FAILED"}]}'
+  %(prog)s stop
+"""
+
+
+def default_state_dir():
+    """Where ``start``, ``stop`` and ``admin`` keep pid, url and log without --state-dir: one per user."""
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    return os.path.join(tempfile.gettempdir(), "mlops-cloud-emulator-%s" % user)
+
+
+def program_name():
+    """``python -m emulator`` when run that way, else the command's name (``mlops-cloud-emulator``)."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "python -m emulator" if name in ("", "__main__.py", "-m", "-c") else name
+
+
+def build_parser(prog=None):
+    prog = prog or program_name()
+    parser = argparse.ArgumentParser(prog=prog, description="Local emulator of the IAM and ModelArts endpoints.",
+                                     epilog=ADMIN_HELP % {"prog": prog},
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command")
     commands.required = True
 
@@ -35,23 +75,27 @@ def build_parser():
                                          "server.pem and server.key")
     serve.add_argument("--verbose", action="store_true", help="log every request to stderr")
 
-    start = commands.add_parser("start", help="start 'serve' in the background and wait until it is ready")
-    start.add_argument("--state-dir", required=True, help="directory for pid, url and emulator.log")
+    state_help = "directory for pid, url and emulator.log (default: %s)" % default_state_dir()
+    start = commands.add_parser("start", help="start 'serve' in the background and wait until it is ready; prints the URL")
+    start.add_argument("--state-dir", default=default_state_dir(), help=state_help)
+    start.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     start.add_argument("--latency-ms", type=int, default=0)
     start.add_argument("--tls-dir", help="as for serve: HTTPS with the CA and server certificate in DIR")
 
     stop = commands.add_parser("stop", help="stop the emulator started with the same --state-dir")
-    stop.add_argument("--state-dir", required=True)
+    stop.add_argument("--state-dir", default=default_state_dir(), help=state_help)
 
-    admin = commands.add_parser("admin", help="one request to a running emulator's admin API; prints the answer")
-    admin.add_argument("--url", required=True, help="the emulator's base URL")
-    admin.add_argument("name", help="reset, faults, datasets, config or stats (GET /_emulator/NAME without BODY)")
+    admin = commands.add_parser("admin", help="one request to a running emulator's admin API; prints the answer",
+                                epilog=ADMIN_HELP % {"prog": prog}, formatter_class=argparse.RawDescriptionHelpFormatter)
+    admin.add_argument("--url", help="the emulator's base URL (default: the one 'start' wrote into --state-dir)")
+    admin.add_argument("--state-dir", default=default_state_dir(), help="where to read the URL when --url is not given")
+    admin.add_argument("name", help="health, stats, reset, config, datasets or faults (GET /_emulator/NAME without BODY)")
     admin.add_argument("body", nargs="?", help="JSON to POST to /_emulator/NAME")
     return parser
 
 
-def main(argv=None):
-    args = build_parser().parse_args(argv)
+def main(argv=None, prog=None):
+    args = build_parser(prog).parse_args(argv)
     if args.command == "serve":
         return serve(args)
     if args.command == "start":
@@ -67,8 +111,16 @@ def admin(args):
     except ValueError as error:
         sys.stderr.write("error: BODY is not JSON: %s\n" % error)
         return 2
+    url = args.url
+    if not url:
+        try:
+            with open(os.path.join(os.path.abspath(args.state_dir), "url")) as handle:
+                url = handle.read().strip()
+        except OSError:
+            sys.stderr.write("error: no --url, and no emulator started with --state-dir %s\n" % args.state_dir)
+            return 2
     try:
-        answer = client.admin(args.url, args.name, body)
+        answer = client.admin(url, args.name, body)
     except HTTPError as error:
         sys.stderr.write("error: HTTP %d: %s\n" % (error.code, error.read().decode("utf-8", "replace")))
         return 1
@@ -192,7 +244,7 @@ def start(args):
         os.remove(url_path)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (PACKAGE_PARENT, env.get("PYTHONPATH")) if p)
-    command = [sys.executable, "-m", "emulator", "serve", "--port", "0", "--url-file", url_path,
+    command = [sys.executable, "-m", "emulator", "serve", "--port", str(args.port), "--url-file", url_path,
                "--latency-ms", str(args.latency_ms)]
     if args.tls_dir:
         command += ["--tls-dir", os.path.abspath(args.tls_dir)]
