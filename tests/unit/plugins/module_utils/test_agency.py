@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import calendar
 import os
 import stat
 import time
@@ -14,7 +15,8 @@ import time
 import pytest
 import requests
 
-from ansible_collections.mlops.cloud.plugins.module_utils.agency import Agency
+from ansible_collections.mlops.cloud.plugins.module_utils.agency import Agency, AgencyTokenAuth, agency_keys_auth
+from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiResponse
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
     ConnectionSettings,
     connection_argument_spec,
@@ -27,6 +29,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.temporary_keys import 
     TemporaryKeys,
     renewal_due,
 )
+from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import TokenCache
 
 PARTNER_PROJECT = '7c6b5a4f3e2d41c0b9a8f7e6d5c4b3a2'
 PARTNER_DOMAIN_ID = '5f4e3d2c1b0a49f88e7d6c5b4a392817'
@@ -307,3 +310,116 @@ def test_an_agency_in_a_clouds_yaml_profile_at_either_level(tmp_path):
         'audit-agency', 'partner-domain', None, 3600)
     outside = ConnectionSettings(params('https://modelarts.example', cloud='outside'), environ=environ).agency
     assert (outside.name, outside.domain_name, outside.domain_id) == ('audit-agency', None, PARTNER_DOMAIN_ID)
+
+
+def test_agencies_that_differ_in_name_domain_or_project_never_share_a_cached_token():
+    scopes = [
+        Agency('audit-agency', domain_name='partner-domain').cache_scope(None),
+        Agency('audit-agency', domain_name='partner-domain').cache_scope(PARTNER_PROJECT),
+        Agency('audit-agency', domain_name='partner-domain').cache_scope(OWN_PROJECT),
+        Agency('audit-agency', domain_name='other-domain').cache_scope(None),
+        Agency('other-agency', domain_name='partner-domain').cache_scope(None),
+        Agency('audit-agency', domain_id=PARTNER_DOMAIN_ID).cache_scope(None),
+        Agency('audit-agency', domain_id=OWN_PROJECT).cache_scope(None),
+        # The same text as a domain name and as a domain id: two different accounts.
+        Agency('audit-agency', domain_name=PARTNER_DOMAIN_ID).cache_scope(None),
+    ]
+    assert len(set(scopes)) == len(scopes)
+    assert Agency('audit-agency', domain_name='partner-domain', duration=900).cache_scope(PARTNER_PROJECT) == scopes[1]
+
+
+def test_a_refused_fresh_agency_credential_says_to_check_what_the_agency_grants():
+    agency = Agency('audit-agency', domain_name='partner-domain')
+    assert AgencyTokenAuth(None, 'https://iam.example/v3', None, agency).rejection_hint == (
+        'the token of agency audit-agency of domain partner-domain was rejected even freshly obtained: check the '
+        'permissions the agency grants in the project')
+    assert agency_keys_auth(None, 'https://iam.example/v3', None, agency).rejection_hint == (
+        'the temporary keys of agency audit-agency of domain partner-domain were rejected even freshly obtained: '
+        'check the permissions the agency grants in the project')
+
+
+class CredentialIssuer:
+    """Answers every request with new temporary keys expiring at ``expires_at``; counts them."""
+
+    def __init__(self, expires_at):
+        self.expires_at = expires_at
+        self.issued = 0
+
+    def request(self, method, base, path, **kwargs):
+        self.issued += 1
+        return ApiResponse(201, {'credential': {'access': 'TEMPAK%014d' % self.issued, 'secret': 'temp-secret',
+                                                'securitytoken': 'temp-token-%d' % self.issued,
+                                                'expires_at': self.expires_at}}, {})
+
+
+def test_agency_keys_are_renewed_by_the_clock_they_are_given():
+    issuer = CredentialIssuer('2099-01-01T00:00:00Z')
+    expiry = calendar.timegm((2099, 1, 1, 0, 0, 0, 0, 0, 0))
+    now = [expiry - 1000]
+    auth = agency_keys_auth(issuer, 'https://iam.example/v3', None, Agency('audit-agency', domain_name='partner-domain'),
+                            clock=lambda: now[0])
+    auth.keys()
+    now[0] = expiry - 210  # a fifth of the 1000 s left is 200 s: not yet
+    auth.keys()
+    assert issuer.issued == 1
+    now[0] = expiry - 190
+    assert auth.keys().access == 'TEMPAK00000000000002' and issuer.issued == 2
+
+
+def test_a_cached_agency_token_with_minutes_left_is_reused_and_is_a_secret_at_once(emulator):
+    configure(emulator, assume_role_ttl_seconds=1800)  # less than the hour a user's token is kept for
+    options = dict(PASSWORD, **BY_NAME)
+    token = connect(emulator, **options).auth.token().value
+    assert routes(emulator)[TOKENS_ROUTE] == 2
+    redactor = Redactor()
+    again = connect(emulator, redactor=redactor, **options)
+    assert again.auth.token().value == token and routes(emulator)[TOKENS_ROUTE] == 2
+    assert token in redactor.forms() and token not in redactor.scrub('the token is %s' % token)
+
+
+def test_an_agency_assumed_with_a_given_token_is_not_cached(emulator, tmp_path):
+    issued = requests.post(emulator + '/v3/auth/tokens', json={'auth': {
+        'identity': {'methods': ['password'], 'password': {'user': {
+            'name': 'emulator-user', 'password': 'emulator-password', 'domain': {'name': 'emulator-domain'}}}},
+        'scope': {'project': {'name': 'eu-de'}}}})
+    connection = connect(emulator, auth_token=issued.headers['X-Subject-Token'], project_id=PARTNER_PROJECT, **BY_NAME)
+    assert dataset_names(connection) == ['partner-dataset']
+    cache_dir = tmp_path / 'cache' / 'mlops.cloud' / 'tokens'
+    assert not cache_dir.exists() or not list(cache_dir.iterdir())
+
+
+def test_a_refused_cached_agency_token_is_replaced_in_the_cache_and_a_stale_refusal_asks_nothing(emulator, tmp_path):
+    connection = connect(emulator, **dict(PASSWORD, **BY_NAME))
+    dataset_names(connection)
+    refused = connection.auth.token().value
+    requests.post(emulator + '/_emulator/faults', json={'expire_tokens_after': 0})
+    assert dataset_names(connection) == ['partner-dataset']
+    renewed = connection.auth.token().value
+    assert renewed != refused
+    files = list((tmp_path / 'cache' / 'mlops.cloud' / 'tokens').iterdir())
+    assert any(renewed in path.read_text() for path in files) and not any(refused in path.read_text() for path in files)
+    before = routes(emulator)[TOKENS_ROUTE]
+    assert connection.auth.reauthenticate({'X-Auth-Token': refused}) is True  # another request met the old token
+    assert connection.auth.token().value == renewed and routes(emulator)[TOKENS_ROUTE] == before
+
+
+class TokenIssuer:
+    """Answers every request with a new agency token; counts them."""
+
+    def __init__(self):
+        self.issued = 0
+
+    def request(self, method, base, path, **kwargs):
+        self.issued += 1
+        return ApiResponse(201, {'token': {'expires_at': '2099-01-01T00:00:00Z', 'project': {'id': PARTNER_PROJECT}}},
+                           {'X-Subject-Token': 'agency-token-%d' % self.issued})
+
+
+@pytest.mark.parametrize('cache_key,cache_secret', [(None, None), ('agency-entry', None), (None, 'emulator-password')])
+def test_an_agency_token_is_cached_only_with_both_a_key_and_the_password_it_serves(tmp_path, cache_key, cache_secret):
+    directory = tmp_path / 'tokens'
+    auth = AgencyTokenAuth(TokenIssuer(), 'https://iam.example/v3', None, Agency('audit-agency', domain_name='partner-domain'),
+                           project_id=PARTNER_PROJECT, cache=TokenCache(str(directory)), cache_key=cache_key,
+                           cache_secret=cache_secret)
+    assert auth.token().value == 'agency-token-1'
+    assert not directory.exists() or not list(directory.iterdir())

@@ -467,3 +467,11 @@ def test_secure_yaml_without_a_mapping_for_the_cloud_is_ignored(tmp_path, secure
     profile = load_profile('a', environ=environ, cwd=str(cwd))
     assert profile.values['auth_token'] == 'tok'
     assert profile.path == path
+
+
+@pytest.mark.parametrize('value', ['maybe', '2', 'null-ish'])
+def test_a_metadata_credentials_flag_that_is_not_a_boolean_names_the_cloud_and_the_file(tmp_path, value):
+    environ, path = write(tmp_path, 'clouds:\n  ecs-01: {auth: {metadata_credentials: "%s"}}\n' % value)
+    with pytest.raises(ConfigurationError) as info:
+        load_profile('ecs-01', environ=environ, cwd=str(tmp_path))
+    assert str(info.value) == "auth.metadata_credentials of cloud 'ecs-01' in %s must be true or false" % path

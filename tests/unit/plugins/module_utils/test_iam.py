@@ -7,15 +7,22 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import calendar
+import time
 
 import pytest
 
+from ansible_collections.mlops.cloud.plugins.module_utils.agency import Agency
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiResponse
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ConfigurationError, ResponseFormatError
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import (
+    FALLBACK_KEY_LIFETIME,
     FALLBACK_TOKEN_LIFETIME,
+    credential_endpoint,
+    keys_from_credential,
     lookup_project_id,
+    request_agency_token,
     request_password_token,
+    request_temporary_keys,
 )
 
 IAM = 'https://iam.example/v3'
@@ -112,3 +119,81 @@ def test_an_unknown_project_is_named_with_the_options_to_set():
 def test_a_project_answer_without_a_list_is_refused(body):
     with pytest.raises(ResponseFormatError, match='^IAM project lookup answered without a "projects" list$'):
         lookup_project_id(Recording(body), IAM, 'eu-de')
+
+
+AGENCY = Agency('audit-agency', domain_name='partner-domain')
+GOOD_CREDENTIAL = {'access': 'TEMPAK00000000000001', 'secret': 'temp-secret', 'securitytoken': 'temp-token',
+                   'expires_at': '2026-11-29T10:00:00.000000Z'}
+
+
+@pytest.mark.parametrize('iam_endpoint,expected', [
+    ('https://iam.example/v3', 'https://iam.example/v3.0'),
+    ('https://iam.example/identity/v3', 'https://iam.example/identity/v3.0'),
+])
+def test_temporary_keys_are_asked_for_at_v3_0_beside_v3(iam_endpoint, expected):
+    assert credential_endpoint(iam_endpoint) == expected
+    client = Recording({'credential': GOOD_CREDENTIAL})
+    keys = request_temporary_keys(client, iam_endpoint, 'base-auth', AGENCY)
+    assert client.calls[0][1:3] == (expected, '/OS-CREDENTIAL/securitytokens')
+    assert (keys.access, keys.secret, keys.security_token, keys.expires_at) == (
+        'TEMPAK00000000000001', 'temp-secret', 'temp-token', EPOCH_2026_11_29_10H)
+
+
+@pytest.mark.parametrize('iam_endpoint', ['https://iam.example/v3/', 'https://iam.example/v3.0', 'https://iam.example'])
+def test_an_iam_endpoint_not_ending_in_v3_is_refused_naming_the_option(iam_endpoint):
+    with pytest.raises(ConfigurationError, match=r'^iam_endpoint must end in /v3 \(like OS_AUTH_URL\) to obtain the temporary '
+                                                 r'keys of an agency: they are asked for at the same place with /v3\.0$'):
+        credential_endpoint(iam_endpoint)
+
+
+@pytest.mark.parametrize('body,reason', [
+    ({}, 'answered without a "credential" object'),
+    (['credential'], 'answered without a "credential" object'),
+    ({'credential': 'keys'}, 'answered without a "credential" object'),
+    ({'credential': dict(GOOD_CREDENTIAL, access='TEMP AK')}, 'answered without usable access, secret and securitytoken values'),
+    ({'credential': dict(GOOD_CREDENTIAL, securitytoken='')}, 'answered without usable access, secret and securitytoken values'),
+    ({'credential': dict(GOOD_CREDENTIAL, securitytoken=7)}, 'answered without usable access, secret and securitytoken values'),
+    ({'credential': dict(GOOD_CREDENTIAL, securitytoken='tok\x7f')},
+     'answered without usable access, secret and securitytoken values'),
+    ({'credential': dict(GOOD_CREDENTIAL, access='TEMPAK\u00e9')}, 'answered without usable access, secret and securitytoken values'),
+    ({'credential': dict(GOOD_CREDENTIAL, secret='')}, 'answered without usable access, secret and securitytoken values'),
+    ({'credential': dict(GOOD_CREDENTIAL, secret=None)}, 'answered without usable access, secret and securitytoken values'),
+])
+def test_an_unusable_temporary_keys_answer_is_refused_naming_the_agency(body, reason):
+    with pytest.raises(ResponseFormatError) as failure:
+        request_temporary_keys(Recording(body), IAM, 'base-auth', AGENCY)
+    assert str(failure.value) == 'Assuming agency audit-agency of domain partner-domain (temporary AK/SK) ' + reason
+
+
+def test_keys_and_tokens_of_any_printable_ascii_are_taken():
+    printable = ''.join(chr(code) for code in range(33, 127))
+    keys = keys_from_credential({'credential': dict(GOOD_CREDENTIAL, access=printable, securitytoken=printable)}, 'Reading')
+    assert keys.access == keys.security_token == printable
+    token = request_password_token(Recording(token_body(), {'X-Subject-Token': printable}), IAM, 'alice', 'pw', 'dom',
+                                   project_name='eu-de')
+    assert token.value == printable
+
+
+def test_keys_without_a_readable_expiry_are_renewed_within_their_shortest_lifetime():
+    before = time.time()
+    keys = keys_from_credential({'credential': dict(GOOD_CREDENTIAL, expires_at=None)}, 'Reading')
+    assert before + FALLBACK_KEY_LIFETIME <= keys.expires_at <= time.time() + FALLBACK_KEY_LIFETIME
+
+
+@pytest.mark.parametrize('headers,reason', [
+    ({}, 'answered without an X-Subject-Token header or a token body'),
+    ({'X-Subject-Token': 'tok\x7f'}, 'answered with an X-Subject-Token that is not printable ASCII'),
+])
+def test_an_unusable_token_answer_names_the_request(headers, reason):
+    with pytest.raises(ResponseFormatError) as failure:
+        request_password_token(Recording(token_body(), headers), IAM, 'alice', 'pw', 'dom', project_name='eu-de')
+    assert str(failure.value) == 'IAM token request ' + reason
+    with pytest.raises(ResponseFormatError) as failure:
+        request_agency_token(Recording(token_body(), headers), IAM, 'base-auth', AGENCY, project_name='eu-de')
+    assert str(failure.value) == 'Assuming agency audit-agency of domain partner-domain ' + reason
+
+
+def test_an_agency_token_without_a_project_in_its_answer_is_for_the_project_asked():
+    token = request_agency_token(Recording({'token': {'expires_at': '2026-11-29T10:00:00Z'}}), IAM, 'base-auth', AGENCY,
+                                 project_id='given-project')
+    assert (token.value, token.project_id, token.expires_at) == ('tok-value', 'given-project', EPOCH_2026_11_29_10H)
