@@ -296,7 +296,7 @@ def test_the_session_step_asks_for_six_hours_and_the_keys_are_read_with_its_toke
     assert (keys.access, keys.secret, keys.security_token) == (
         'SCRIPTEDAK0000000001', 'scripted-secret-key-0001', 'scripted-security-token-0001')
     assert requests_seen() == [('PUT', SESSION_PATH), ('GET', KEYS_PATH)]
-    (_, _, put_headers), (_, _, get_headers) = ScriptedMetadata.seen
+    put_headers, get_headers = [headers for _method, _path, headers in ScriptedMetadata.seen]
     assert put_headers[SESSION_TTL_HEADER] == '21600' and SESSION_TOKEN_HEADER not in put_headers
     assert get_headers[SESSION_TOKEN_HEADER] == 'session-one' and SESSION_TTL_HEADER not in get_headers
     for headers in (put_headers, get_headers):
@@ -330,7 +330,7 @@ def test_a_stale_session_token_is_replaced_once_and_the_keys_read_again(scripted
     source = source_for(scripted, secrets)
     assert source().access == 'SCRIPTEDAK0000000001'
     assert requests_seen() == [('PUT', SESSION_PATH), ('GET', KEYS_PATH), ('PUT', SESSION_PATH), ('GET', KEYS_PATH)]
-    assert [headers.get(SESSION_TOKEN_HEADER) for _, _, headers in ScriptedMetadata.seen] == [
+    assert [headers.get(SESSION_TOKEN_HEADER) for _method, _path, headers in ScriptedMetadata.seen] == [
         None, 'session-one', None, 'session-two']
     assert source.session_token == 'session-two' and secrets == ['session-one', 'session-two']
 
@@ -495,7 +495,7 @@ def test_an_https_metadata_endpoint_is_trusted_as_the_tls_options_say(tls_emulat
 
 @pytest.mark.parametrize('values', [dict(validate_certs=True), {}], ids=['validate_certs', 'default'])
 def test_an_https_metadata_endpoint_with_an_unknown_ca_is_refused_saying_what_to_set(tls_emulator, values):
-    url, _ = tls_emulator
+    url = tls_emulator[0]
     auth = MetadataAuth.from_values(dict(values, metadata_credentials=True, metadata_endpoint=url),
                                     AuthContext(ApiClient(timeout=10), url + '/v3', 'eu-de'))
     with pytest.raises(TransportError, match=r'^Opening a session with the ECS metadata service \(127\.0\.0\.1:\d+\) failed: '
