@@ -3,7 +3,7 @@
 """The temporary keys of an ECS, from the emulator's metadata service (a real server on loopback): read
 only when asked, with or without the session step, again before they expire, never through a proxy.
 
-Every test points metadata_endpoint at the emulator: nothing is ever sent to 169.254.169.254."""
+Every test points metadata_endpoint at the emulator: nothing is ever sent to the link-local default."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -188,7 +188,7 @@ def test_hw_metadata_variables_select_the_method_with_their_endpoint(emulator, m
     ({}, {'HW_METADATA_CREDENTIALS': 'true', 'HW_ACCESS_KEY': 'AK', 'HW_SECRET_KEY': 'SK'},
      'The environment sets credentials for more than one authentication method'),
     ({}, {'HW_METADATA_CREDENTIALS': 'maybe'}, '^HW_METADATA_CREDENTIALS must be true or false$'),
-    (dict(metadata_credentials=True, metadata_endpoint='ftp://169.254.169.254'), {},
+    (dict(metadata_credentials=True, metadata_endpoint='ftp://127.0.0.1:9'), {},
      'metadata_endpoint must be an https:// URL'),
 ])
 def test_metadata_credentials_conflict_like_any_method(options, environ, message):
