@@ -998,8 +998,9 @@ def emulator_package(session, chain):
     Builds emulator/ (python -m build), installs the wheel and emulator/requirements-user.txt into a fresh venv
     (build/venvs/emulator-user) with nothing of the repository on sys.path, starts ``mlops-cloud-emulator``, runs
     the installed collection's gate on an export scripted to FAIL (the playbook must fail with the export's error),
-    a user-style pytest file with the ``modelarts_emulator`` fixture, and the installed README's "try it" commands
-    from a directory holding only the tarball.
+    a user-style pytest file with the ``modelarts_emulator`` fixture, the installed collection's Molecule example
+    (docs/molecule-example, copied out as a user's project) with ``molecule test``, and the installed README's "try
+    it" commands from a directory holding only the tarball.
     """
     started = time.monotonic()
     venv = os.path.join(BUILD_DIR, 'venvs', 'emulator-user')
@@ -1040,6 +1041,7 @@ def emulator_package(session, chain):
             run_user_tests(session, user, env, gate, installed, tmp)
         finally:
             session.run(user.tool('mlops-cloud-emulator'), 'stop', '--state-dir', state_dir, env=env, external=True)
+        run_molecule_example(session, user, env, installed, tmp)
         run_readme_commands(session, user, env, tarball, dist, tmp)
     session.log('emulator_package: done in %.0f s', time.monotonic() - started)
 
@@ -1077,6 +1079,25 @@ def run_user_tests(session, user, env, gate, installed, tmp):
         session.run(user.tool('python'), '-m', 'pytest', '-v', '-p', 'no:cacheprovider', '--junitxml', junit,
                     'test_my_gate.py', env=env, external=True)
     session.log('user-style pytest with the modelarts_emulator fixture: %s', pytest_verdict(junit))
+
+
+def run_molecule_example(session, user, env, installed, tmp):
+    """``molecule test`` on the installed collection's docs/molecule-example, copied out as a user's own project.
+
+    Its scenario starts and stops its own emulator with the installed ``mlops-cloud-emulator``, runs the example's
+    playbook on an export scripted to succeed (converge, idempotence) and checks in verify that it stops on one
+    scripted to fail. Molecule exits non-zero when any step fails; its recap must name every step as successful.
+    """
+    project = os.path.join(tmp, 'my-project')
+    shutil.copytree(os.path.join(installed, 'ansible_collections', 'mlops', 'cloud', 'docs', 'molecule-example'), project)
+    with session.chdir(project):
+        output = session.run(user.tool('molecule'), 'test', env=dict(env, ANSIBLE_COLLECTIONS_PATH=installed, NO_COLOR='1'),
+                             external=True, silent=True)
+    session.log(output)
+    recap = re.search(r'^\s*default\s*: actions=(\d+)\s+successful=(\d+)\s.*failed=(\d+)', output, re.MULTILINE)
+    if not recap or recap.group(1) != recap.group(2) or recap.group(3) != '0':
+        raise StageFailed('molecule test on docs/molecule-example: no recap with every step successful')
+    session.log('molecule test on docs/molecule-example: %s', recap.group(0).strip())
 
 
 def run_readme_commands(session, user, env, tarball, dist, tmp):
