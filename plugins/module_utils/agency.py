@@ -18,10 +18,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import threading
 import time
 from typing import Dict, Optional
 
+from ansible_collections.mlops.cloud.plugins.module_utils.auth import CachedTokenAuth
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import request_agency_token, request_temporary_keys
 from ansible_collections.mlops.cloud.plugins.module_utils.temporary_keys import (
     RENEWAL_MARGIN_CAP_SECONDS,
@@ -29,7 +29,6 @@ from ansible_collections.mlops.cloud.plugins.module_utils.temporary_keys import 
     renewal_due,
 )
 
-TOKEN_HEADER = 'X-Auth-Token'
 MIN_DURATION_SECONDS = 900
 MAX_DURATION_SECONDS = 86400
 # Option -> what it is, in the order messages list them.
@@ -70,12 +69,15 @@ class Agency:
                           self.domain_id or self.domain_name or '', self.name, project or ''])
 
 
-class AgencyTokenAuth:
+class AgencyTokenAuth(CachedTokenAuth):
     """An agency token obtained with the token of ``base`` (``PasswordAuth`` or ``StaticTokenAuth``).
 
     With ``cache`` it is kept between runs under ``cache_key``, served only to ``cache_secret`` (the
-    base password). ``on_secret`` is told of every agency token the moment it is loaded or obtained.
+    base password), and taken from it only with the renewal margin's life left. It is renewed before it
+    expires (``renewal_due``) as well as on a rejection.
     """
+
+    cache_margin = RENEWAL_MARGIN_CAP_SECONDS
 
     def __init__(self, client, iam_endpoint, base, agency, project_id=None, project_name=None, cache=None,
                  cache_key=None, cache_secret=None, on_secret=None, clock=time.time):
@@ -85,51 +87,16 @@ class AgencyTokenAuth:
         self._agency = agency
         self._project_id = project_id
         self._project_name = project_name
-        self._cache = cache if cache_key and cache_secret else None
-        self._cache_key = cache_key
-        self._cache_secret = cache_secret
-        self._on_secret = on_secret or (lambda value: None)
-        self._clock = clock
-        self._token = None
-        self._obtained_at = 0.0
-        self._lock = threading.Lock()
+        self._init_token_state(cache, cache_key, cache_secret, on_secret, clock)
         self.rejection_hint = ('the token of %s was rejected even freshly obtained: check the permissions the '
                                'agency grants in the project' % agency.describe())
 
-    def token(self):
-        with self._lock:
-            if self._token is None and self._cache is not None:
-                self._token = self._cache.load(self._cache_key, self._cache_secret, margin=RENEWAL_MARGIN_CAP_SECONDS)
-                if self._token is not None:
-                    self._on_secret(self._token.value)
-                    self._obtained_at = self._clock()
-            if self._token is None or renewal_due(self._obtained_at, self._token.expires_at, self._clock()):
-                self._token = self._fetch()
-            return self._token
+    def _request(self):
+        return request_agency_token(self._client, self._iam_endpoint, self._base, self._agency,
+                                    self._project_id, self._project_name)
 
-    def _fetch(self):
-        token = request_agency_token(self._client, self._iam_endpoint, self._base, self._agency,
-                                     self._project_id, self._project_name)
-        self._on_secret(token.value)
-        self._obtained_at = self._clock()
-        if self._cache is not None:
-            self._cache.store(self._cache_key, token, self._cache_secret)
-        return token
-
-    def authorize(self, method, url, headers, body):
-        headers = dict(headers)
-        headers[TOKEN_HEADER] = self.token().value
-        return headers
-
-    def reauthenticate(self, rejected_headers):
-        """As ``PasswordAuth.reauthenticate``: only the first of concurrent rejections asks IAM again."""
-        with self._lock:
-            current = self._token
-            if current is None or current.value == rejected_headers.get(TOKEN_HEADER):
-                if self._cache is not None:
-                    self._cache.drop(self._cache_key)
-                self._token = self._fetch()
-        return True
+    def _renewal_due(self):
+        return renewal_due(self._obtained_at, self._token.expires_at, self._clock())
 
 
 def agency_keys_auth(client, iam_endpoint, base, agency, on_secret=None, clock=time.time):

@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
+import time
 from typing import Callable, Dict, Optional, Tuple
 
 from ansible_collections.mlops.cloud.plugins.module_utils.iam import request_password_token
@@ -122,7 +123,73 @@ class StaticTokenAuth(AuthMethod):
         return headers
 
 
-class PasswordAuth(AuthMethod):
+class CachedTokenAuth:
+    """A token that ``_request()`` obtains, kept in ``cache`` between runs and obtained again when it is rejected.
+
+    Subclasses call ``_init_token_state`` and give ``_request()``. The cache serves a token only to
+    ``cache_secret`` (the password it was issued for); ``on_secret`` is told of every token the moment it is
+    loaded or obtained, so that no message can show it. ``_renewal_due()`` lets a subclass renew before expiry.
+    """
+
+    cache_margin = None  # seconds of life a cached token must have left; None: the cache's own margin
+
+    def _init_token_state(self, cache, cache_key_value, cache_secret, on_secret, clock=time.time):
+        self._cache = cache if cache_key_value and cache_secret else None
+        self._cache_key = cache_key_value
+        self._cache_secret = cache_secret
+        self._on_secret = on_secret or (lambda value: None)
+        self._clock = clock
+        self._token = None
+        self._obtained_at = 0.0
+        self._lock = threading.Lock()
+
+    def _request(self):
+        raise NotImplementedError
+
+    def _renewal_due(self):
+        return False
+
+    def token(self):
+        with self._lock:
+            if self._token is None and self._cache is not None:
+                margin = {} if self.cache_margin is None else {'margin': self.cache_margin}
+                self._token = self._cache.load(self._cache_key, self._cache_secret, **margin)
+                if self._token is not None:
+                    self._on_secret(self._token.value)
+                    self._obtained_at = self._clock()
+            if self._token is None or self._renewal_due():
+                self._token = self._fetch()
+            return self._token
+
+    def _fetch(self):
+        token = self._request()
+        self._on_secret(token.value)
+        self._obtained_at = self._clock()
+        if self._cache is not None:
+            self._cache.store(self._cache_key, token, self._cache_secret)
+        return token
+
+    def authorize(self, method, url, headers, body):
+        headers = dict(headers)
+        headers[TOKEN_HEADER] = self.token().value
+        return headers
+
+    def reauthenticate(self, rejected_headers):
+        """A cached or issued token can be revoked or expire early: drop it, ask IAM once more.
+
+        Pages fetched concurrently can all meet the same expired token; only the
+        first asks IAM, the others retry with the token it brought back.
+        """
+        with self._lock:
+            current = self._token
+            if current is None or current.value == rejected_headers.get(TOKEN_HEADER):
+                if self._cache is not None:
+                    self._cache.drop(self._cache_key)
+                self._token = self._fetch()
+        return True
+
+
+class PasswordAuth(CachedTokenAuth, AuthMethod):
     """An IAM token for user and password, taken from the cache when a fresh one is there."""
 
     name = 'password'
@@ -151,12 +218,8 @@ class PasswordAuth(AuthMethod):
         self._domain_name = domain_name
         self._project_name = project_name
         self._project_id = project_id
-        self._cache = cache
-        # Told of every token the moment it is loaded or issued, so that no message can show it.
-        self._on_secret = on_secret or (lambda value: None)
-        self._cache_key = cache_key(iam_endpoint, domain_name, username, project_id or project_name)
-        self._token = None
-        self._lock = threading.Lock()
+        self._init_token_state(cache, cache_key(iam_endpoint, domain_name, username, project_id or project_name),
+                               password, on_secret)
 
     @classmethod
     def from_values(cls, values: Dict, context: 'AuthContext') -> 'PasswordAuth':
@@ -164,42 +227,9 @@ class PasswordAuth(AuthMethod):
                    values['domain_name'], project_name=context.project_name, project_id=values.get('project_id'),
                    cache=context.cache, on_secret=context.on_secret)
 
-    def token(self):
-        with self._lock:
-            if self._token is None and self._cache is not None:
-                self._token = self._cache.load(self._cache_key, self._password)
-                if self._token is not None:
-                    self._on_secret(self._token.value)
-            if self._token is None:
-                self._token = self._fetch()
-            return self._token
-
-    def _fetch(self):
-        token = request_password_token(self._client, self._iam_endpoint, self._username, self._password,
-                                       self._domain_name, self._project_name, self._project_id)
-        self._on_secret(token.value)
-        if self._cache is not None:
-            self._cache.store(self._cache_key, token, self._password)
-        return token
-
-    def authorize(self, method, url, headers, body):
-        headers = dict(headers)
-        headers[TOKEN_HEADER] = self.token().value
-        return headers
-
-    def reauthenticate(self, rejected_headers):
-        """A cached or issued token can be revoked or expire early: drop it, ask IAM once more.
-
-        Pages fetched concurrently can all meet the same expired token; only the
-        first asks IAM, the others retry with the token it brought back.
-        """
-        with self._lock:
-            current = self._token
-            if current is None or current.value == rejected_headers.get(TOKEN_HEADER):
-                if self._cache is not None:
-                    self._cache.drop(self._cache_key)
-                self._token = self._fetch()
-        return True
+    def _request(self):
+        return request_password_token(self._client, self._iam_endpoint, self._username, self._password,
+                                      self._domain_name, self._project_name, self._project_id)
 
 
 class MetadataAuth(AuthMethod):
