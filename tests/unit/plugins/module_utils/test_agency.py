@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import calendar
-import os
 import stat
 import time
 
@@ -17,11 +16,7 @@ import requests
 
 from ansible_collections.mlops.cloud.plugins.module_utils.agency import Agency, AgencyTokenAuth, agency_keys_auth
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiResponse
-from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
-    ConnectionSettings,
-    connection_argument_spec,
-    open_connection,
-)
+from ansible_collections.mlops.cloud.plugins.module_utils.connection import ConnectionSettings
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, ConfigurationError
 from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
 from ansible_collections.mlops.cloud.plugins.module_utils.temporary_keys import (
@@ -30,6 +25,13 @@ from ansible_collections.mlops.cloud.plugins.module_utils.temporary_keys import 
     renewal_due,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.token_cache import TokenCache
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.emulator_connection import (
+    configure,
+    connect,
+    dataset_names,
+    params,
+    routes,
+)
 
 PARTNER_PROJECT = '7c6b5a4f3e2d41c0b9a8f7e6d5c4b3a2'
 PARTNER_DOMAIN_ID = '5f4e3d2c1b0a49f88e7d6c5b4a392817'
@@ -42,50 +44,11 @@ TOKENS_ROUTE = 'POST /v3/auth/tokens'
 KEYS_ROUTE = 'POST /v3.0/OS-CREDENTIAL/securitytokens'
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, tmp_path):
-    """No credentials, proxies or caches of the machine running the tests."""
-    for name in list(os.environ):
-        if name.startswith(('OS_', 'HW_', 'HUAWEICLOUD_SDK_')) or name.lower().endswith('_proxy'):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
-
-
-@pytest.fixture
-def emulator(emulator_url):
-    assert requests.post(emulator_url + '/_emulator/reset', json={}).status_code == 200
-    return emulator_url
-
-
-def configure(url, **config):
-    answer = requests.post(url + '/_emulator/config', json=config)
-    assert answer.status_code == 200, answer.text
-
-
-def routes(url):
-    return requests.get(url + '/_emulator/stats').json()['by_route']
+pytestmark = pytest.mark.usefixtures('no_machine_credentials')
 
 
 def modelarts_requests(url):
     return sum(count for route, count in routes(url).items() if ' /v2/' in route)
-
-
-def params(url, **options):
-    values = dict((name, spec.get('default')) for name, spec in connection_argument_spec().items())
-    values.update(modelarts_endpoint=url, iam_endpoint=url + '/v3', region='eu-de')
-    values.update(options)
-    return values
-
-
-def connect(url, warnings=None, redactor=None, **options):
-    warnings = [] if warnings is None else warnings
-    return open_connection(params(url, **options), redactor or Redactor(), warnings.append, time.monotonic())
-
-
-def dataset_names(connection):
-    body = connection.client.get(connection.modelarts_endpoint, '/v2/%s/datasets' % connection.project_id,
-                                 action='List datasets')
-    return [dataset['dataset_name'] for dataset in body['datasets']]
 
 
 @pytest.mark.parametrize('base', [PASSWORD, KEYS], ids=['password', 'aksk'])

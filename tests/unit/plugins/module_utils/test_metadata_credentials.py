@@ -24,11 +24,7 @@ import requests
 
 from ansible_collections.mlops.cloud.plugins.module_utils.auth import AuthContext, MetadataAuth
 from ansible_collections.mlops.cloud.plugins.module_utils.client import USER_AGENT, ApiClient
-from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
-    ConnectionSettings,
-    connection_argument_spec,
-    open_connection,
-)
+from ansible_collections.mlops.cloud.plugins.module_utils.connection import ConnectionSettings
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     ApiError,
     ConfigurationError,
@@ -45,6 +41,13 @@ from ansible_collections.mlops.cloud.plugins.module_utils.metadata import (
     MetadataKeySource,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.emulator_connection import (
+    configure,
+    connect,
+    dataset_names,
+    params,
+    routes,
+)
 
 SESSION_ROUTE = 'PUT /meta-data/latest/api/token'
 KEYS_ROUTE = 'GET /openstack/latest/securitykey'
@@ -53,45 +56,7 @@ PARTNER_PROJECT = '7c6b5a4f3e2d41c0b9a8f7e6d5c4b3a2'
 TREE_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, tmp_path):
-    for name in list(os.environ):
-        if name.startswith(('OS_', 'HW_', 'HUAWEICLOUD_SDK_')) or name.lower().endswith('_proxy'):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
-
-
-@pytest.fixture
-def emulator(emulator_url):
-    assert requests.post(emulator_url + '/_emulator/reset', json={}).status_code == 200
-    return emulator_url
-
-
-def configure(url, **config):
-    answer = requests.post(url + '/_emulator/config', json=config)
-    assert answer.status_code == 200, answer.text
-
-
-def routes(url):
-    return requests.get(url + '/_emulator/stats').json()['by_route']
-
-
-def params(url, **options):
-    values = dict((name, spec.get('default')) for name, spec in connection_argument_spec().items())
-    values.update(modelarts_endpoint=url, iam_endpoint=url + '/v3', region='eu-de')
-    values.update(options)
-    return values
-
-
-def connect(url, redactor=None, warnings=None, **options):
-    warnings = [] if warnings is None else warnings
-    return open_connection(params(url, **options), redactor or Redactor(), warnings.append, time.monotonic())
-
-
-def dataset_names(connection):
-    body = connection.client.get(connection.modelarts_endpoint, '/v2/%s/datasets' % connection.project_id,
-                                 action='List datasets')
-    return [dataset['dataset_name'] for dataset in body['datasets']]
+pytestmark = pytest.mark.usefixtures('no_machine_credentials')
 
 
 @pytest.mark.parametrize('mode,session_status', [('optional', 200), ('required', 200), ('absent', 404)])
