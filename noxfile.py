@@ -625,18 +625,24 @@ def mutation_verdict(statuses, equivalent, shows, report, per_file=None, baselin
 
 # ---- release tooling: one environment for changelog, docs, importer and ee ----
 
-def release_tools(session):
-    """The release tools' environment (galaxy-importer needs attrs<24, which .venv cannot have).
+def tool_venv(session, chain, requirements):
+    """``chain``'s virtual environment, created if missing and brought up to ``requirements`` (relative to ROOT).
 
-    Four stages use it and may run at once: one creates or updates it while the others wait.
+    Several stages may share one and run at once: one creates or updates it while the others wait.
     """
-    venv = os.path.dirname(RELEASE.bin)
+    venv = os.path.dirname(chain.bin)
     with locked(venv + '.lock'):
-        if not os.path.exists(RELEASE.tool('python')):
+        if not os.path.exists(chain.tool('python')):
             session.run(sys.executable, '-m', 'venv', venv, external=True)
-        session.run(RELEASE.tool('python'), '-m', 'pip', 'install', '-q', '-r',
-                    os.path.join(ROOT, 'tests', 'requirements-release.txt'), external=True)
-    return RELEASE
+        session.run(chain.tool('python'), '-m', 'pip', 'install', '-q', '-r', os.path.join(ROOT, requirements),
+                    external=True)
+    return chain
+
+
+def release_tools(session):
+    """The release tools' environment, for changelog, docs, importer and ee (galaxy-importer needs attrs<24, which
+    .venv cannot have)."""
+    return tool_venv(session, RELEASE, os.path.join('tests', 'requirements-release.txt'))
 
 
 def galaxy_version(tree_dir):
@@ -842,14 +848,8 @@ def runner(session, chain):
 
 
 def eda_tools(session):
-    """ansible-rulebook's environment (tests/eda/requirements.txt); one stage uses it, under a lock all the same."""
-    venv = os.path.dirname(EDA.bin)
-    with locked(venv + '.lock'):
-        if not os.path.exists(EDA.tool('python')):
-            session.run(sys.executable, '-m', 'venv', venv, external=True)
-        session.run(EDA.tool('python'), '-m', 'pip', 'install', '-q', '-r',
-                    os.path.join(ROOT, 'tests', 'eda', 'requirements.txt'), external=True)
-    return EDA
+    """ansible-rulebook's environment (tests/eda/requirements.txt)."""
+    return tool_venv(session, EDA, os.path.join('tests', 'eda', 'requirements.txt'))
 
 
 def java_major(java):
@@ -940,14 +940,8 @@ def test_each_test_starts_from_the_seed_and_retries_get_through_429s(modelarts_e
 
 
 def emulator_build_tools(session):
-    """The emulator's build environment (emulator/requirements-build.txt); one stage uses it, under a lock all the same."""
-    venv = os.path.dirname(EMULATOR_BUILD.bin)
-    with locked(venv + '.lock'):
-        if not os.path.exists(EMULATOR_BUILD.tool('python')):
-            session.run(sys.executable, '-m', 'venv', venv, external=True)
-        session.run(EMULATOR_BUILD.tool('python'), '-m', 'pip', 'install', '-q', '-r',
-                    os.path.join(ROOT, 'emulator', 'requirements-build.txt'), external=True)
-    return EMULATOR_BUILD
+    """The emulator's build environment (emulator/requirements-build.txt)."""
+    return tool_venv(session, EMULATOR_BUILD, os.path.join('emulator', 'requirements-build.txt'))
 
 
 def build_emulator(session, source, dist):
