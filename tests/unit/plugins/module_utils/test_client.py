@@ -21,6 +21,11 @@ from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPo
     ({'code': 'APIG.0308', 'message': 'throttled'}, ('APIG.0308', 'throttled')),
     ({'error': {'code': 401, 'message': 'The username or password is wrong.', 'title': 'Unauthorized'}},
      ('401', 'The username or password is wrong.')),
+    ({'error_code': 'IAM.0101', 'error_msg': 'The account is locked.', 'error': {'code': 401, 'message': 'Unauthorized'}},
+     ('IAM.0101', 'The account is locked.')),
+    ({'error': {'error_code': 'APIG.1002', 'code': 401, 'title': 'Unauthorized'}}, ('APIG.1002', 'Unauthorized')),
+    ({'error_code': 'ModelArts.0104'}, ('ModelArts.0104', None)),
+    ({'errorMsg': 'No such dataset'}, (None, 'No such dataset')),
     ({'something': 'else'}, (None, None)),
     ('not a dict', (None, None)),
 ])

@@ -77,6 +77,19 @@ def test_each_transport_failure_has_its_reason_and_retry_decision(exc, reason, r
     assert client._is_retryable_transport(exc) is retryable
 
 
+@pytest.mark.parametrize('exc, timed_out', [
+    (AnswerReadError('timed out reading the answer', retryable=True, timed_out=True), True),
+    (requests.exceptions.ReadTimeout('read timeout'), True),
+    (AnswerReadError('connection broken while reading the answer', retryable=True), False),
+    (requests.exceptions.ConnectTimeout('connect timeout'), False),  # before the connection: told apart as such
+    (requests.exceptions.ConnectionError('refused'), False),
+])
+def test_a_timeout_after_the_connection_was_made_is_told_apart_even_before_the_watchdog_cuts(exc, timed_out):
+    # A socket timeout can end a read an instant before the watchdog marks the attempt cut: either way the user
+    # is told the answer did not come within ``timeout``; any other failure keeps its own reason.
+    assert client._answer_timed_out(exc) is timed_out
+
+
 def test_the_number_of_attempts_is_said_only_after_more_than_one():
     once = client._exhausted(ApiError('List tasks', 503, None, 'busy', None), 1)
     assert 'gave up' not in str(once)
@@ -89,6 +102,7 @@ def test_the_number_of_attempts_is_said_only_after_more_than_one():
     ('https://user:pw@evil.example/steal', 'evil.example'),
     ('/v3/elsewhere', 'the same host'),
     ('', 'the same host'),
+    ('https://%s.example/steal' % ('h' * 120), 'h' * 97 + '...'),  # a long host is cut to 100 characters
 ])
 def test_a_redirect_is_reported_with_its_target_host_only(location, target):
     error = client._redirect_error('List datasets', 302, {'Location': location} if location else {})
@@ -99,6 +113,11 @@ def test_a_redirect_is_reported_with_its_target_host_only(location, target):
 @pytest.mark.parametrize('value, segment', [('a/b?c#d', 'a%2Fb%3Fc%23d'), ('task 1', 'task%201'), (12, '12'), ('.x', '.x')])
 def test_an_id_is_one_path_segment(value, segment):
     assert client.path_segment(value) == segment
+
+
+def test_a_refused_id_is_named_id_when_no_option_is_given():
+    with pytest.raises(client.ConfigurationError, match=r"^id must be an id, not '\.\.'$"):
+        client.path_segment('..')
 
 
 @pytest.mark.parametrize('value', ['', ' ', '.', '..', ' .. '])

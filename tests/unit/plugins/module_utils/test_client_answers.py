@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What ApiClient makes of each answer, over real HTTP (a local server that sends scripted answers): the
+ApiResponse of a success, the ApiError of an error answer whatever its body, the ResponseFormatError of a
+success that is not JSON, and the messages of a connection failure and of an interrupted retry."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ansible_collections.mlops.cloud.plugins.module_utils.client import MAX_JSON_DEPTH, ApiClient, error_from_answer
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
+    ApiError,
+    AuthenticationError,
+    InterruptedRunError,
+    ResponseFormatError,
+    TransportError,
+)
+from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
+
+PATH = '/v2/p1/datasets'
+
+
+class Scripted(BaseHTTPRequestHandler):
+    """Sends the ``answers`` (status, headers, body bytes) in turn, the last one again once they run out."""
+
+    protocol_version = 'HTTP/1.1'
+    answers = []
+    seen = []
+
+    def _serve(self):
+        self.rfile.read(int(self.headers.get('Content-Length') or 0))
+        self.seen.append((self.command, self.path))
+        status, headers, body = self.answers[min(len(self.seen), len(self.answers)) - 1]
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _serve
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    Scripted.answers = []
+    Scripted.seen = []
+    httpd = ThreadingHTTPServer(('127.0.0.1', 0), Scripted)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield 'http://127.0.0.1:%d' % httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def client(retry_policy=None):
+    return ApiClient(timeout=10, retry_policy=retry_policy or RetryPolicy(max_retries=0))
+
+
+def answer_with(status, body, headers=None):
+    Scripted.answers = [(status, {'X-Request-Id': 'req-1'} if headers is None else headers, body)]
+
+
+def failure_of(server, error_class=ApiError):
+    api = client()
+    with pytest.raises(error_class) as raised:
+        api.get(server, PATH, action='List datasets')
+    api.close()
+    return raised.value
+
+
+def test_a_success_is_returned_with_its_status_body_and_headers(server):
+    answer_with(201, b'{"dataset_id": "d1"}', {'Content-Type': 'application/json', 'X-Request-Id': 'req-1'})
+    api = client()
+    response = api.request('POST', server, PATH, json_body={'name': 'd1'}, action='Create dataset')
+    api.close()
+    assert (response.status, response.body, response.headers['X-Request-Id']) == (201, {'dataset_id': 'd1'}, 'req-1')
+    assert Scripted.seen == [('POST', PATH)]
+
+
+@pytest.mark.parametrize('body, message', [
+    (b'<html><body>502 Bad Gateway</body></html>\n', '<html><body>502 Bad Gateway</body></html>'),
+    (b'upstream \xff\xfe failed', 'upstream \ufffd\ufffd failed'),  # not UTF-8: quoted with replacement characters
+    (b' \r\n ', None),
+])
+def test_an_error_answer_that_is_not_json_is_quoted_as_its_message(server, body, message):
+    answer_with(400, body)
+    error = failure_of(server)
+    assert (error.status, error.error_code, error.error_msg, error.request_id) == (400, None, message, 'req-1')
+    assert str(error) == 'List datasets failed: HTTP 400, error code none, message: %s, request id req-1' % (message or 'none')
+
+
+def test_a_json_error_answer_without_error_fields_is_not_quoted(server):
+    answer_with(404, b'{"detail": "internal routing table 10.0.0.7"}')
+    error = failure_of(server)
+    assert (error.error_code, error.error_msg) == (None, None)
+    assert str(error) == 'List datasets failed: HTTP 404, error code none, message: none, request id req-1'
+
+
+@pytest.mark.parametrize('status', [400, 403, 404])
+def test_only_401_is_an_authentication_error(server, status):
+    answer_with(status, json.dumps({'error_code': 'APIG.0301', 'error_msg': 'denied'}).encode('utf-8'))
+    error = failure_of(server)
+    assert not isinstance(error, AuthenticationError)
+    assert str(error) == 'List datasets failed: HTTP %d, error code APIG.0301, message: denied, request id req-1' % status
+    answer_with(401, json.dumps({'error_code': 'APIG.1002', 'error_msg': 'bad token'}).encode('utf-8'))
+    assert isinstance(failure_of(server), AuthenticationError)
+
+
+def test_error_from_answer_maps_an_answer_read_on_another_session():
+    error = error_from_answer(401, {'X-Request-Id': 'req-9', 'Retry-After': '7'},
+                              b'{"error": {"code": 401, "title": "Unauthorized"}}', 'Reading temporary keys')
+    assert isinstance(error, AuthenticationError)
+    assert (error.status, error.error_code, error.error_msg, error.request_id, error.retry_after) == (
+        401, '401', 'Unauthorized', 'req-9', 7.0)
+    assert str(error) == 'Reading temporary keys failed: HTTP 401, error code 401, message: Unauthorized, request id req-9'
+    plain = error_from_answer(503, {}, b'busy', 'Opening a session')
+    assert not isinstance(plain, AuthenticationError)
+    assert (plain.status, plain.error_msg, plain.request_id, plain.retry_after) == (503, 'busy', None, None)
+
+
+def nested(levels):
+    return b'{"a": ' * levels + b'1' + b'}' * levels
+
+
+@pytest.mark.parametrize('body, headers, reason, request_id', [
+    (b'<html>maintenance</html>', None, 'not valid JSON', 'req-1'),
+    (b'{"total_count": 2, "export_tasks": [', None, 'not valid JSON', 'req-1'),
+    (nested(MAX_JSON_DEPTH + 1), None, 'nested too deeply (more than %d levels)' % MAX_JSON_DEPTH, 'req-1'),
+    (b'[' * 100000 + b']' * 100000, {}, 'nested too deeply', 'none'),
+])
+def test_a_success_that_is_not_a_json_document_says_why(server, body, headers, reason, request_id):
+    answer_with(200, body, headers)
+    error = failure_of(server, ResponseFormatError)
+    assert str(error) == 'List datasets failed: HTTP 200 answer is %s (request id %s)' % (reason, request_id)
+
+
+def test_an_interruption_while_waiting_to_retry_ends_the_wait_and_sends_nothing_more(server):
+    answer_with(503, b'{"error_code": "APIG.0202", "error_msg": "busy"}')
+    cancel = threading.Event()
+
+    def jitter():
+        cancel.set()  # the interruption arrives as the pause before the retry is chosen
+        return 0.5
+
+    api = ApiClient(timeout=10, retry_policy=RetryPolicy(max_retries=3, base_delay=60, max_delay=60, jitter=jitter),
+                    cancel=cancel)
+    with pytest.raises(InterruptedRunError) as raised:
+        api.get(server, PATH, action='List datasets')
+    api.close()
+    assert str(raised.value) == 'Interrupted while waiting to retry a request'
+    assert Scripted.seen == [('GET', PATH)]
+
+
+def test_a_refused_connection_is_said_so_and_not_taken_for_a_timeout():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    api = client()
+    with pytest.raises(TransportError) as raised:
+        api.get('http://127.0.0.1:%d' % port, PATH, action='List datasets')
+    api.close()
+    assert re.match(r'^List datasets failed: connection failed: connection refused \(\[Errno \d+\] Connection refused\) \(127\.0\.0\.1:%d\)$'
+                    % port, str(raised.value)), str(raised.value)
