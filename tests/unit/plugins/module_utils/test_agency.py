@@ -8,16 +8,22 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import calendar
+import json
+import threading
 import stat
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
 from ansible_collections.mlops.cloud.plugins.module_utils.agency import Agency, AgencyTokenAuth, agency_keys_auth
-from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiResponse
+from ansible_collections.mlops.cloud.plugins.module_utils.auth import AkSkAuth, StaticTokenAuth
+from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient, ApiResponse
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import ConnectionSettings
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, ConfigurationError
+from ansible_collections.mlops.cloud.plugins.module_utils.iam import request_agency_token, request_temporary_keys
+from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
 from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
 from ansible_collections.mlops.cloud.plugins.module_utils.temporary_keys import (
     RenewedKeysAuth,
@@ -186,6 +192,7 @@ def test_concurrent_rejections_of_the_same_temporary_keys_obtain_new_ones_once()
     (0, 900, 719, False), (0, 900, 721, True),  # a fifth of 900 s
     (0, 86400, 86099, False), (0, 86400, 86101, True),  # at most 5 minutes
     (0, 2, 1.5, False), (0, 2, 1.7, True), (0, 0, 0, True),
+    (100, 100.5, 100.35, False),  # under a second of life: still only its last fifth
 ])
 def test_a_credential_is_renewed_when_a_fifth_of_its_lifetime_and_at_most_five_minutes_are_left(
         obtained_at, expires_at, now, due):
@@ -386,3 +393,82 @@ def test_an_agency_token_is_cached_only_with_both_a_key_and_the_password_it_serv
                            cache_secret=cache_secret)
     assert auth.token().value == 'agency-token-1'
     assert not directory.exists() or not list(directory.iterdir())
+
+
+def test_an_agency_token_is_renewed_by_the_clock_it_is_given():
+    issuer = TokenIssuer()
+    expiry = calendar.timegm((2099, 1, 1, 0, 0, 0, 0, 0, 0))
+    now = [expiry - 1000]
+    auth = AgencyTokenAuth(issuer, 'https://iam.example/v3', None, Agency('audit-agency', domain_name='partner-domain'),
+                           project_id=PARTNER_PROJECT, clock=lambda: now[0])
+    assert auth.token().value == 'agency-token-1'
+    now[0] = expiry - 210  # a fifth of the 1000 s left is 200 s: not yet
+    assert auth.token().value == 'agency-token-1'
+    now[0] = expiry - 190
+    assert auth.token().value == 'agency-token-2' and issuer.issued == 2
+
+
+class ScriptedIam(BaseHTTPRequestHandler):
+    """IAM's two assume_role routes: the statuses of ``script`` first, then an agency token or temporary keys."""
+
+    script = []
+    seen = []
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get('Content-Length') or 0))
+        ScriptedIam.seen.append(self.path)
+        status = ScriptedIam.script.pop(0) if ScriptedIam.script else 201
+        headers = {}
+        if status != 201:
+            body = {'error_code': 'IAM.0001', 'error_msg': 'scripted failure'}
+        elif self.path.endswith('/securitytokens'):
+            body = {'credential': {'access': 'TEMPAK00000000000001', 'secret': 'temporary-secret',
+                                   'securitytoken': 'sts-token-1', 'expires_at': '2099-01-01T00:00:00.000000Z'}}
+        else:
+            body = {'token': {'expires_at': '2099-01-01T00:00:00Z', 'project': {'id': PARTNER_PROJECT}}}
+            headers['X-Subject-Token'] = 'agency-token-1'
+        content = json.dumps(body).encode('utf-8')
+        self.send_response(status)
+        for name, value in dict(headers, **{'Content-Type': 'application/json', 'Content-Length': str(len(content))}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(content)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def scripted_iam():
+    ScriptedIam.script, ScriptedIam.seen = [], []
+    httpd = ThreadingHTTPServer(('127.0.0.1', 0), ScriptedIam)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield 'http://127.0.0.1:%d/v3' % httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+ASSUMING = [
+    ('token', lambda client, url, agency: request_agency_token(client, url, StaticTokenAuth('user-token'), agency,
+                                                               project_id=PARTNER_PROJECT)),
+    ('keys', lambda client, url, agency: request_temporary_keys(client, url, AkSkAuth(KEYS['access_key'], KEYS['secret_key']),
+                                                                agency)),
+]
+
+
+@pytest.mark.parametrize('assume', [request for name, request in ASSUMING], ids=[name for name, request in ASSUMING])
+def test_an_assume_role_request_that_met_a_server_error_is_sent_again(scripted_iam, assume):
+    # A POST is retried after a 5xx only when repeating it is harmless: assuming a role again only hands out another credential.
+    ScriptedIam.script = [503]
+    client = ApiClient(timeout=10, retry_policy=RetryPolicy(max_retries=2, base_delay=0.01))
+    assume(client, scripted_iam, Agency('audit-agency', domain_name='partner-domain'))
+    assert len(ScriptedIam.seen) == 2
+
+
+@pytest.mark.parametrize('assume', [request for name, request in ASSUMING], ids=[name for name, request in ASSUMING])
+def test_an_assume_role_refusal_without_a_hint_of_its_own_is_reported_as_it_came(scripted_iam, assume):
+    ScriptedIam.script = [409]  # no hint for 409: the API's own words, not a guess
+    with pytest.raises(ApiError) as raised:
+        assume(ApiClient(timeout=10), scripted_iam, Agency('audit-agency', domain_name='partner-domain'))
+    assert raised.value.status == 409 and raised.value.hint is None
+    assert str(raised.value).endswith(' failed: HTTP 409, error code IAM.0001, message: scripted failure, request id none')

@@ -78,7 +78,7 @@ def test_the_expiry_is_read_from_iams_answer(expires_at):
     assert token.expires_at == EPOCH_2026_11_29_10H
 
 
-@pytest.mark.parametrize('expires_at', [None, 1796600000, 'tomorrow', '2026-13-40T99:00:00Z', ''])
+@pytest.mark.parametrize('expires_at', [None, 1796600000, 'tomorrow', '2026-13-40T99:00:00Z', '', '2026-11-29T10:00:00X'])
 def test_an_expiry_that_cannot_be_read_falls_back_to_a_lifetime_below_iams(expires_at, monkeypatch):
     monkeypatch.setattr('time.time', lambda: 1000.0)
     token = request_password_token(Recording(token_body(expires_at)), IAM, 'alice', 'pw', 'dom', project_name='eu-de')
