@@ -486,6 +486,7 @@ def read_answer(response, deadline, limit=None):
     decoder = _decoder(response.headers.get('Content-Encoding'))
     read = getattr(raw, 'read1', None) or raw.read
     body = bytearray()
+    compressed = False
     try:
         while True:
             remaining = deadline - time.monotonic()
@@ -495,12 +496,16 @@ def read_answer(response, deadline, limit=None):
             chunk = read(READ_CHUNK_BYTES, decode_content=False)
             if not chunk:
                 break
+            compressed = True
             body += decoder.decompress(chunk, limit - len(body) + 1) if decoder else chunk
             if len(body) > limit:
                 raise AnswerReadError('the answer is larger than %d bytes; refusing to read more'
                                       % limit, retryable=False, too_large=True)
         if decoder:
             body += decoder.flush()
+            if compressed and not decoder.eof:
+                # flush() does not complain about a stream that stops short: what came would pass as the whole answer.
+                raise zlib.error('the compressed stream ends before its end')
     except zlib.error:
         raise AnswerReadError('the answer is not valid compressed data', retryable=False)
     except (urllib3.exceptions.ReadTimeoutError, socket.timeout):

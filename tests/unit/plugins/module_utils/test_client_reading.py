@@ -255,6 +255,18 @@ def test_broken_compressed_data_is_refused_and_not_retried(server, content_encod
     assert error.retryable is False
 
 
+@pytest.mark.parametrize('content_encoding, encode', [('gzip', gzip.compress), ('deflate', deflated)])
+def test_a_compressed_answer_that_stops_short_of_its_end_is_refused_not_taken_as_whole(server, content_encoding, encode):
+    # The server announces and sends every byte it has: only the compressed stream itself is incomplete.
+    error = read_error(server([('Content-Encoding', content_encoding)], encode(DOCUMENT)[:-6]))
+    assert str(error) == 'the answer is not valid compressed data'
+    assert flags(error) == (False, False, False)
+
+
+def test_an_empty_answer_is_empty_whatever_its_content_encoding(server):
+    assert read_answer(server([('Content-Encoding', 'gzip')], b''), time.monotonic() + 10) == b''
+
+
 def test_a_gzip_answer_whose_trailer_comes_in_a_read_of_its_own_is_decoded_whole_at_the_limit():
     body = os.urandom(4096)  # incompressible: the decompressor cannot run ahead of its input
     stream = gzip.compress(body)
