@@ -9,10 +9,8 @@ __metaclass__ = type
 
 import calendar
 import json
-import threading
 import stat
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -38,6 +36,7 @@ from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.emulator_co
     params,
     routes,
 )
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
 
 PARTNER_PROJECT = '7c6b5a4f3e2d41c0b9a8f7e6d5c4b3a2'
 PARTNER_DOMAIN_ID = '5f4e3d2c1b0a49f88e7d6c5b4a392817'
@@ -408,8 +407,10 @@ def test_an_agency_token_is_renewed_by_the_clock_it_is_given():
     assert auth.token().value == 'agency-token-2' and issuer.issued == 2
 
 
-class ScriptedIam(BaseHTTPRequestHandler):
+class ScriptedIam(QuietHandler):
     """IAM's two assume_role routes: the statuses of ``script`` first, then an agency token or temporary keys."""
+
+    protocol_version = 'HTTP/1.0'  # as BaseHTTPRequestHandler has it: one request a connection
 
     script = []
     seen = []
@@ -427,25 +428,15 @@ class ScriptedIam(BaseHTTPRequestHandler):
         else:
             body = {'token': {'expires_at': '2099-01-01T00:00:00Z', 'project': {'id': PARTNER_PROJECT}}}
             headers['X-Subject-Token'] = 'agency-token-1'
-        content = json.dumps(body).encode('utf-8')
-        self.send_response(status)
-        for name, value in dict(headers, **{'Content-Type': 'application/json', 'Content-Length': str(len(content))}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(content)
-
-    def log_message(self, *args):
-        pass
+        headers['Content-Type'] = 'application/json'
+        self.send_answer(status, json.dumps(body).encode('utf-8'), headers)
 
 
 @pytest.fixture
 def scripted_iam():
     ScriptedIam.script, ScriptedIam.seen = [], []
-    httpd = ThreadingHTTPServer(('127.0.0.1', 0), ScriptedIam)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield 'http://127.0.0.1:%d/v3' % httpd.server_address[1]
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(ScriptedIam) as url:
+        yield url + '/v3'
 
 
 ASSUMING = [

@@ -12,7 +12,6 @@ import json
 import re
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -25,14 +24,14 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     TransportError,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
 
 PATH = '/v2/p1/datasets'
 
 
-class Scripted(BaseHTTPRequestHandler):
+class Scripted(QuietHandler):
     """Sends the ``answers`` (status, headers, body bytes) in turn, the last one again once they run out."""
 
-    protocol_version = 'HTTP/1.1'
     answers = []
     seen = []
 
@@ -40,28 +39,17 @@ class Scripted(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get('Content-Length') or 0))
         self.seen.append((self.command, self.path))
         status, headers, body = self.answers[min(len(self.seen), len(self.answers)) - 1]
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_answer(status, body, headers)
 
     do_GET = do_POST = _serve
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
 def server():
     Scripted.answers = []
     Scripted.seen = []
-    httpd = ThreadingHTTPServer(('127.0.0.1', 0), Scripted)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield 'http://127.0.0.1:%d' % httpd.server_address[1]
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(Scripted) as url:
+        yield url
 
 
 def client(retry_policy=None):

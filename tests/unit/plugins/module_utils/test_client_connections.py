@@ -13,23 +13,23 @@ __metaclass__ = type
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 import urllib3
 
 from ansible_collections.mlops.cloud.plugins.module_utils.client import Watchdog, _watched
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
 
 # The server holds a stalled answer back this long (or until the test ends); a cut request ends after CUT_AFTER.
 STALL_SECONDS = 20
 CUT_AFTER = 0.5
 
 
-class Stalling(BaseHTTPRequestHandler):
+class Stalling(QuietHandler):
     """Answers ``/stall`` only once ``release`` is set (or after STALL_SECONDS), anything else at once;
     records the client port (a reused connection shows as the same port) and X-Case header of each request."""
 
-    protocol_version = 'HTTP/1.1'
     release = threading.Event()
     seen = []
 
@@ -39,28 +39,18 @@ class Stalling(BaseHTTPRequestHandler):
             self.release.wait(STALL_SECONDS)
         body = b'{"late": false}' if self.path != '/stall' else b'{"late": true}'
         try:
-            self.send_response(200)
-            self.send_header('Content-Length', str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_answer(200, body)
         except OSError:
             pass  # the client cut the connection
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
 def server():
     Stalling.release = threading.Event()
     Stalling.seen = []
-    httpd = ThreadingHTTPServer(('127.0.0.1', 0), Stalling)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd.server_address[1]
-    Stalling.release.set()
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(Stalling) as url:  # a ThreadingHTTPServer: its request threads are daemon threads
+        yield urlsplit(url).port
+        Stalling.release.set()
 
 
 def watched_pool(port):

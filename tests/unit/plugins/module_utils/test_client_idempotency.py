@@ -7,20 +7,18 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
 
 
-class FailingOnce(BaseHTTPRequestHandler):
+class FailingOnce(QuietHandler):
     """Answers ``status`` to the first request, 200 afterwards; counts requests."""
 
-    protocol_version = 'HTTP/1.1'
     status = 503
     seen = []
 
@@ -30,26 +28,16 @@ class FailingOnce(BaseHTTPRequestHandler):
         self.seen.append(self.command)
         status = self.status if len(self.seen) == 1 else 200
         data = json.dumps({'error_code': 'APIG.0202', 'error_msg': 'busy'} if status != 200 else {'ok': True})
-        self.send_response(status)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data.encode('utf-8'))
+        self.send_answer(status, data.encode('utf-8'), {'Content-Type': 'application/json'})
 
     do_GET = do_POST = _serve
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
 def server():
     FailingOnce.seen = []
-    httpd = ThreadingHTTPServer(('127.0.0.1', 0), FailingOnce)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield 'http://127.0.0.1:%d' % httpd.server_address[1]
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(FailingOnce) as url:
+        yield url
 
 
 def client():

@@ -17,7 +17,6 @@ import threading
 import time
 import tracemalloc
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -37,6 +36,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.client import (
     read_answer,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
 
 DOCUMENT = b'{"export_tasks": [{"task_id": "t1", "status": "SUCCESSED"}], "total_count": 1}'
 # A trickling answer sends one byte this often; a stalled one is silent this long, then hangs up.
@@ -62,26 +62,20 @@ def zeros_gzipped(size):
     return b''.join(parts)
 
 
-class Answers(BaseHTTPRequestHandler):
+class Answers(QuietHandler):
     """Answers each path with the (headers, body, manner) scripted for it in ``script``.
 
     The manners: ``whole``; ``trickle``, a byte every TRICKLE_SECONDS; ``stall``, nothing for STALL_SECONDS,
     then hang up; ``hold``, the body, then nothing more for STALL_SECONDS; ``cut``, half the body, then hang up. A body is announced with its own Content-Length
     unless the headers name one."""
 
-    protocol_version = 'HTTP/1.1'
     script = {}
     stop = threading.Event()
 
     def do_GET(self):
         headers, body, manner = self.script[self.path]
         stop = self.stop
-        self.send_response(200)
-        for name, value in headers:
-            self.send_header(name, value)
-        if 'Content-Length' not in dict(headers):
-            self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
+        self.start_answer(200, headers, len(body))
         try:
             if manner == 'trickle':
                 for index in range(len(body)):
@@ -101,35 +95,29 @@ class Answers(BaseHTTPRequestHandler):
         if manner != 'whole':
             self.close_connection = True
 
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture
 def server():
     """``answer(headers, body, manner='whole')``: a streamed requests response from 127.0.0.1 answering so."""
     Answers.script = {}
     Answers.stop = threading.Event()
-    httpd = ThreadingHTTPServer(('127.0.0.1', 0), Answers)
-    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
-    session = requests.Session()
-    session.trust_env = False
-    responses = []
+    with serving(Answers, poll_interval=0.05) as url:
+        session = requests.Session()
+        session.trust_env = False
+        responses = []
 
-    def answer(headers, body, manner='whole'):
-        path = '/answer/%d' % len(Answers.script)
-        Answers.script[path] = (list(headers), body, manner)
-        response = session.get('http://127.0.0.1:%d%s' % (httpd.server_address[1], path), stream=True, timeout=(5, 20))
-        responses.append(response)
-        return response
+        def answer(headers, body, manner='whole'):
+            path = '/answer/%d' % len(Answers.script)
+            Answers.script[path] = (list(headers), body, manner)
+            response = session.get(url + path, stream=True, timeout=(5, 20))
+            responses.append(response)
+            return response
 
-    yield answer
-    Answers.stop.set()
-    for response in responses:
-        response.close()
-    session.close()
-    httpd.shutdown()
-    httpd.server_close()
+        yield answer
+        Answers.stop.set()
+        for response in responses:
+            response.close()
+        session.close()
 
 
 class Urllib1Raw:

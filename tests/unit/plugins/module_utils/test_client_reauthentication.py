@@ -7,20 +7,18 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from ansible_collections.mlops.cloud.plugins.module_utils.auth import PasswordAuth, StaticTokenAuth
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import AuthenticationError
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
 
 
-class RejectingGateway(BaseHTTPRequestHandler):
+class RejectingGateway(QuietHandler):
     """IAM issues token-1, token-2, ...; ModelArts answers 401 to every one of them."""
 
-    protocol_version = 'HTTP/1.1'
     issued = []
     seen_tokens = []
 
@@ -37,29 +35,16 @@ class RejectingGateway(BaseHTTPRequestHandler):
                      {'X-Request-Id': 'req-%d' % len(self.seen_tokens)})
 
     def _answer(self, status, body, headers):
-        data = json.dumps(body).encode('utf-8')
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        headers['Content-Type'] = 'application/json'
+        self.send_answer(status, json.dumps(body).encode('utf-8'), headers)
 
 
 @pytest.fixture
 def gateway():
     RejectingGateway.issued = []
     RejectingGateway.seen_tokens = []
-    server = ThreadingHTTPServer(('127.0.0.1', 0), RejectingGateway)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield 'http://127.0.0.1:%d' % server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serving(RejectingGateway) as url:
+        yield url
 
 
 def test_password_token_is_renewed_once_then_the_credentials_are_reported_rejected(gateway):

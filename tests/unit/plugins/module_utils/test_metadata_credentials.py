@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -48,6 +47,7 @@ from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.emulator_co
     params,
     routes,
 )
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
 
 SESSION_ROUTE = 'PUT /meta-data/latest/api/token'
 KEYS_ROUTE = 'GET /openstack/latest/securitykey'
@@ -198,10 +198,9 @@ def test_metadata_credentials_in_a_clouds_yaml_profile(tmp_path):
 # The metadata requests themselves, seen by a scripted service on loopback (what the emulator cannot
 # answer: redirects, oversized or malformed answers, a stale session) or by the emulator.
 
-class ScriptedMetadata(BaseHTTPRequestHandler):
+class ScriptedMetadata(QuietHandler):
     """Answers each (method, path) with the next of its scripted answers (the last one repeats); records the requests."""
 
-    protocol_version = 'HTTP/1.1'
     script = {}
     seen = []
 
@@ -210,17 +209,9 @@ class ScriptedMetadata(BaseHTTPRequestHandler):
         self.seen.append((self.command, self.path, dict(self.headers.items())))
         answers = self.script.get((self.command, self.path)) or [(500, {}, b'{}')]
         status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_answer(status, body, headers)
 
     do_GET = do_PUT = _serve
-
-    def log_message(self, *args):
-        pass
 
 
 KEYS_BODY = json.dumps({'credential': {'access': 'SCRIPTEDAK0000000001', 'secret': 'scripted-secret-key-0001',
@@ -232,11 +223,8 @@ KEYS_BODY = json.dumps({'credential': {'access': 'SCRIPTEDAK0000000001', 'secret
 def scripted():
     ScriptedMetadata.script = {}
     ScriptedMetadata.seen = []
-    httpd = ThreadingHTTPServer(('127.0.0.1', 0), ScriptedMetadata)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield 'http://127.0.0.1:%d' % httpd.server_address[1]
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(ScriptedMetadata) as url:
+        yield url
 
 
 def script(**answers):

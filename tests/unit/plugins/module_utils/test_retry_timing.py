@@ -8,9 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -19,6 +17,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.auth import StaticToke
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, TimeBoundError, TransportError
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
 
 # From emulator/seed.py: the example dataset (two export tasks) in project eu-de.
 PROJECT_ID = '0a1b2c3d4e5f40718293a4b5c6d7e8f9'
@@ -134,10 +133,9 @@ def test_a_slow_answer_within_the_runs_bound_is_the_servers_timeout(emulator):
         client.get(emulator, TASKS_PATH, action='List the tasks')
 
 
-class Redirecting(BaseHTTPRequestHandler):
+class Redirecting(QuietHandler):
     """Answers every request with a redirect to ``target``; ``target`` records what reaches it."""
 
-    protocol_version = 'HTTP/1.1'
     status = 302
     target = None
     reached = []
@@ -145,33 +143,17 @@ class Redirecting(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path.startswith('/stolen'):
             self.reached.append(dict(self.headers))
-            self._answer(200, b'{}', {})
+            self.send_answer(200, b'{}', {})
             return
-        self._answer(self.status, b'', {'Location': self.target + '/stolen'})
-
-    def _answer(self, status, body, headers):
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_answer(self.status, b'', {'Location': self.target + '/stolen'})
 
 
 @pytest.fixture
 def redirecting():
     Redirecting.reached = []
-    server = ThreadingHTTPServer(('127.0.0.1', 0), Redirecting)
-    url = 'http://127.0.0.1:%d' % server.server_address[1]
-    Redirecting.target = url.replace('127.0.0.1', 'localhost')
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    server.server_close()
+    with serving(Redirecting) as url:
+        Redirecting.target = url.replace('127.0.0.1', 'localhost')
+        yield url
 
 
 @pytest.mark.parametrize('status', [301, 302, 307, 308])

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A scripted HTTP server on 127.0.0.1 as the client tests run it: the handler's common part (HTTP/1.1, an answer
+announced with its Content-Length, no log lines) and the server started for a test and stopped after it."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler speaking HTTP/1.1 that logs nothing; its subclasses answer with ``send_answer``."""
+
+    protocol_version = 'HTTP/1.1'
+
+    def start_answer(self, status, headers=None, length=0):
+        """The status line, the ``headers`` (a mapping or (name, value) pairs, in their order), then
+        ``Content-Length: length`` unless the headers name one, and the blank line: the body is the caller's to write."""
+        pairs = list(headers.items() if hasattr(headers, 'items') else headers or ())
+        self.send_response(status)
+        for name, value in pairs:
+            self.send_header(name, value)
+        if 'Content-Length' not in dict(pairs):
+            self.send_header('Content-Length', str(length))
+        self.end_headers()
+
+    def send_answer(self, status, body=b'', headers=None):
+        """A whole answer: the status line, the ``headers``, Content-Length unless they name one, and ``body`` (bytes)."""
+        self.start_answer(status, headers, len(body))
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serving(handler_class, poll_interval=0.5):
+    """Yields the base URL (``http://127.0.0.1:PORT``) of a server on a free port of 127.0.0.1 that answers with
+    ``handler_class``, run in a daemon thread (``serve_forever(poll_interval)``); shut down and closed on exit."""
+    httpd = ThreadingHTTPServer(('127.0.0.1', 0), handler_class)
+    threading.Thread(target=httpd.serve_forever, args=(poll_interval,), daemon=True).start()
+    try:
+        yield 'http://127.0.0.1:%d' % httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
