@@ -38,13 +38,16 @@ class QuietHandler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serving(handler_class, poll_interval=0.5):
+def serving(handler_class, poll_interval=0.5, context=None):
     """Yields the base URL (``http://127.0.0.1:PORT``) of a server on a free port of 127.0.0.1 that answers with
-    ``handler_class``, run in a daemon thread (``serve_forever(poll_interval)``); shut down and closed on exit."""
+    ``handler_class``, run in a daemon thread (``serve_forever(poll_interval)``); shut down and closed on exit.
+    With an ``ssl.SSLContext`` as ``context`` it speaks TLS and the URL is ``https://``."""
     httpd = ThreadingHTTPServer(('127.0.0.1', 0), handler_class)
+    if context is not None:
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
     threading.Thread(target=httpd.serve_forever, args=(poll_interval,), daemon=True).start()
     try:
-        yield 'http://127.0.0.1:%d' % httpd.server_address[1]
+        yield '%s://127.0.0.1:%d' % ('https' if context is not None else 'http', httpd.server_address[1])
     finally:
         httpd.shutdown()
         httpd.server_close()

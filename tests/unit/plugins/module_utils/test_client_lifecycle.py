@@ -12,11 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import socket
 import ssl
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import trustme
@@ -26,6 +26,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils import client
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient, Watchdog, _watched
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, TimeBoundError, TransportError
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
 
 # How long a test waits for something that should happen at once, before it fails.
 PATIENCE = 5.0
@@ -34,11 +35,10 @@ QUIET_SECONDS = 1.0
 IDLE_WAKEUPS = 5
 
 
-class Recorder(BaseHTTPRequestHandler):
+class Recorder(QuietHandler):
     """Records each request as (client port, path, headers as received); ``/hold`` answers only once ``barrier``
     has all its parties (or after PATIENCE), ``/throttled`` answers 503 with Retry-After: 3, anything else 200."""
 
-    protocol_version = 'HTTP/1.1'
     seen = []
     arrived = threading.Event()
     barrier = None
@@ -55,52 +55,23 @@ class Recorder(BaseHTTPRequestHandler):
         elif self.path == '/throttled':
             status, headers = 503, [('Retry-After', '3')]
         body = b'{"ok": true}' if status == 200 else b'{"error_code": "APIGW.0308", "error_msg": "busy"}'
-        self.send_response(status)
-        for name, value in headers + [('Content-Type', 'application/json'), ('Content-Length', str(len(body)))]:
-            self.send_header(name, value)
-        self.end_headers()
         try:
-            self.wfile.write(body)
+            self.send_answer(status, body, headers + [('Content-Type', 'application/json')])
         except OSError:
             pass  # the client hung up first
-
-    def log_message(self, *args):
-        pass
-
-
-def serve(context=None):
-    """(base URL, stop) of a Recorder on 127.0.0.1; over TLS with ``context``."""
-    httpd = ThreadingHTTPServer(('127.0.0.1', 0), Recorder)
-    httpd.daemon_threads = True
-    if context is not None:
-        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    def stop():
-        httpd.shutdown()
-        httpd.server_close()
-
-    return '%s://127.0.0.1:%d' % ('https' if context else 'http', httpd.server_address[1]), stop
 
 
 @pytest.fixture
 def servers():
-    """``start(context=None)``: the base URL of a new recording server, all of them stopped after the test."""
+    """``start(context=None)``: the base URL of a new recording server (TLS with an ``ssl.SSLContext``), all of them
+    stopped after the test."""
     Recorder.seen = []
     Recorder.arrived = threading.Event()
     Recorder.barrier = None
-    stops = []
-
-    def start(context=None):
-        base, stop = serve(context)
-        stops.append(stop)
-        return base
-
-    yield start
-    if Recorder.barrier is not None:
-        Recorder.barrier.abort()
-    for stop in stops:
-        stop()
+    with contextlib.ExitStack() as stack:
+        yield lambda context=None: stack.enter_context(serving(Recorder, 0.05, context))
+        if Recorder.barrier is not None:
+            Recorder.barrier.abort()
 
 
 @pytest.fixture
