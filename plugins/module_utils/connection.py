@@ -435,8 +435,10 @@ class ConnectionSettings:
         """Warnings for the endpoints that receive credentials over plain http to another machine,
         directly or through a proxy from the environment (``http_proxy``, ``all_proxy``, not bypassed
         by ``no_proxy``), as requests would send them."""
-        # IAM receives the password, and the base credentials of an agency (and answers with keys or a token).
-        used = ['modelarts_endpoint'] + (['iam_endpoint'] if self.method == 'password' or self.agency else [])
+        # IAM receives the password, and the base credentials of an agency (and answers with keys or a token);
+        # without project_id, the project is looked up there with the token or the signed request of any method.
+        asks_iam = self.method == 'password' or self.agency or not self.values.get('project_id')
+        used = ['modelarts_endpoint'] + (['iam_endpoint'] if asks_iam else [])
         found = []
         for option in used:
             parts = urlsplit(self.values.get(option) or '')

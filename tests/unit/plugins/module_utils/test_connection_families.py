@@ -95,3 +95,17 @@ def test_an_endpoint_without_region_names_both_ways_to_give_it(environ, suffix, 
         getattr(resolved, endpoint)
     assert str(info.value) == 'region is required to build the %s endpoint; set region or %s%s' % (
         service, endpoint, suffix)
+
+
+@pytest.mark.parametrize('options,asks_iam', [
+    (dict(auth_token='tok'), True),  # the project is looked up with the token itself
+    (dict(auth_token='tok', project_id='p1'), False),
+    (dict(access_key='AK', secret_key='SK', security_token='sts'), True),  # a signed lookup, with the security token
+    (dict(access_key='AK', secret_key='SK', project_id='p1'), False),
+    (dict(access_key='AK', secret_key='SK', project_id='p1', agency_name='ops', agency_domain_name='other'), True),
+    (dict(username='u', password='pw', domain_name='d', project_id='p1'), True),
+])
+def test_a_remote_http_iam_endpoint_is_warned_about_whenever_a_credential_goes_there(options, asks_iam):
+    resolved = ConnectionSettings(params(region='eu-de', iam_endpoint='http://iam.example/v3', **options), environ={})
+    warning = 'iam_endpoint uses http://: credentials and tokens cross the network unencrypted; use https://'
+    assert resolved.cleartext_endpoints() == ([warning] if asks_iam else [])
