@@ -224,9 +224,9 @@ class ConnectionSettings:
             self.method = explicit[0]
             self.family = 'the module options'
         elif params.get('cloud'):
-            self._use_profile(params['cloud'], params, environ, cwd, 'cloud')
+            self._use_profile(params['cloud'], environ, cwd, 'cloud')
         else:
-            self._use_environment(params, environ, cwd)
+            self._use_environment(environ, cwd)
         # Masked even when another family was chosen: a secret in the environment is a secret.
         self._environment_secrets = [environ[name] for option in SECRET_OPTIONS
                                      for name in ENVIRONMENT.get(option, ()) if environ.get(name)]
@@ -245,7 +245,7 @@ class ConnectionSettings:
         self._check_ca_cert()
         self.agency = self._agency()
 
-    def _use_profile(self, name, params, environ, cwd, named_by):
+    def _use_profile(self, name, environ, cwd, named_by):
         # Options never hold credentials here (with cloud they are refused), so nothing to mask.
         self.profile = load_profile(name, environ=environ, cwd=cwd)
         profile = self.profile
@@ -260,10 +260,10 @@ class ConnectionSettings:
             if self.values.get(option) in (None, ''):
                 self.values[option] = value
                 self.sources[option] = profile.describe()
-        if self.values.get('cloud') in (None, ''):
-            self.values['cloud'] = profile.name
+        # The profile used: the one the cloud option named, or OS_CLOUD's.
+        self.values['cloud'] = profile.name
 
-    def _use_environment(self, params, environ, cwd):
+    def _use_environment(self, environ, cwd):
         holders = {}
         for family in FAMILIES:
             if any(_family_value(option, family, environ)[1] for method in AUTH_METHODS
@@ -283,7 +283,7 @@ class ConnectionSettings:
                     '; '.join('%s: %s' % (family, ', '.join(names)) for family, names in holders.items()),
                     '; '.join(keep), CHOICE_ORDER))
         if 'OS_CLOUD' in holders:
-            self._use_profile(environ['OS_CLOUD'], params, environ, cwd, 'OS_CLOUD')
+            self._use_profile(environ['OS_CLOUD'], environ, cwd, 'OS_CLOUD')
             return
         if not holders:
             raise ConfigurationError(
