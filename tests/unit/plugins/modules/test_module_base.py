@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """ModelArtsModule, the base of every module: signals end a run once, warnings and failures are scrubbed,
-connect hands the run's secrets, warnings, deadline and cancel event to the connection, run closes it, and
-watch_reader ends an orphaned run."""
+connect hands the run's secrets, warnings, deadline and cancel event to the connection, run closes it, a
+target without requests is told so, and watch_reader ends an orphaned run, asleep until then. run_info_module:
+an info module runs in check mode, and its wait_timeout counts from the module's start."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,23 +14,28 @@ import copy
 import io
 import json
 import os
+import select
 import signal
+import socket
 import sys
 import tempfile
 import threading
 import time
+import types
 
 import pytest
 import requests
 
+from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common import warnings as ansible_warnings
 
+from ansible_collections.mlops.cloud.plugins.module_utils import module as module_utils
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import InterruptedRunError, TimeBoundError
 from ansible_collections.mlops.cloud.plugins.module_utils.module import ModelArtsModule, watch_reader
 from ansible_collections.mlops.cloud.plugins.module_utils.redaction import MASK
 from ansible_collections.mlops.cloud.plugins.modules import modelarts_dataset_export_tasks_info
 from ansible_collections.mlops.cloud.plugins.modules import modelarts_dataset_info
-from ansible_collections.mlops.cloud.tests.unit.plugins.modules.emulator_admin import list_paths, reset
+from ansible_collections.mlops.cloud.tests.unit.plugins.modules.emulator_admin import add_dataset, list_paths, reset
 from ansible_collections.mlops.cloud.tests.unit.plugins.modules.run_module import (
     ACCESS_KEY,
     PROJECT_ID,
@@ -41,6 +47,8 @@ from ansible_collections.mlops.cloud.tests.unit.plugins.modules.run_module impor
 # From emulator/seed.py: a dataset with export tasks.
 DETECTION = 'datasetDetectionxxxx'
 WATCHDOG = 'mlops.cloud-watchdog'
+# The name ps -T, top -H and py-spy show for the thread of watch_reader.
+READER_WATCH = 'mlops.cloud-reader-watch'
 
 
 def connection_args(emulator_url, **args):
@@ -95,6 +103,49 @@ def wait_for(condition, seconds=5.0):
     return condition()
 
 
+def asleep_in(thread):
+    """The system call ``thread`` sleeps in (state S in /proc, as ps shows it), or None while it runs or is runnable."""
+    base = '/proc/self/task/%d/' % thread.native_id
+    with open(base + 'syscall') as before_file:
+        before = before_file.read().split()[0]
+    with open(base + 'stat') as stat_file:
+        state = stat_file.read().rsplit(')', 1)[1].split()[0]
+    with open(base + 'syscall') as after_file:
+        after = after_file.read().split()[0]
+    return before if state == 'S' and before == after != 'running' else None
+
+
+def steadily(condition, times=3):
+    """A condition true once ``condition()`` was true ``times`` checks in a row (a thread that sleeps stays asleep)."""
+    streak = []
+
+    def check():
+        streak.append(condition())
+        return len(streak) >= times and all(streak[-times:])
+    return check
+
+
+needs_proc = pytest.mark.skipif(not os.path.exists('/proc/self/task'), reason='reads thread states from /proc (Linux)')
+
+
+@pytest.fixture
+def poll_call():
+    """The system call a thread blocked in ``select.poll().poll()`` sleeps in (its number depends on the architecture)."""
+    read_end, write_end = os.pipe()
+    poller = select.poll()
+    poller.register(read_end, select.POLLIN)
+    thread = threading.Thread(target=poller.poll)
+    thread.start()
+    try:
+        assert wait_for(steadily(lambda: asleep_in(thread) is not None))
+        yield asleep_in(thread)
+    finally:
+        os.write(write_end, b'x')
+        thread.join(5)
+        os.close(read_end)
+        os.close(write_end)
+
+
 # --- signals: the first one ends the run, the next ones only cancel ---
 
 def test_the_first_signal_ends_the_run_and_names_itself():
@@ -117,6 +168,39 @@ def test_a_later_signal_does_not_break_off_the_ending_run():
     assert module._interrupted(signal.SIGHUP, None) is None
     assert module._interrupted(signal.SIGTERM, None) is None
     assert module.cancel.is_set()
+
+
+# --- a target without requests ---
+
+@pytest.fixture
+def error_tracebacks_shown(monkeypatch):
+    """The module arguments that show a failure's traceback (ANSIBLE_DISPLAY_TRACEBACK=error from ansible-core 2.19 on;
+    before it a result always carries the ``exception`` it is given), read afresh by this test's module."""
+    try:
+        from ansible.module_utils._internal import _traceback
+    except ImportError:
+        return {}
+    monkeypatch.setattr(_traceback, '_module_tracebacks_enabled_events', None)
+    # Once controller code is imported (the lookup tests), Display decides instead: give the module back its own say.
+    monkeypatch.setattr(_traceback, '_is_traceback_enabled', _traceback._is_module_traceback_enabled)  # pylint: disable=protected-access
+    return {'_ansible_tracebacks_for': ['error']}
+
+
+def test_a_target_without_requests_is_told_to_install_it_before_anything_else(monkeypatch, error_tracebacks_shown):
+    """The one-line message Ansible gives for a missing library names requests; the traceback shown on demand is the
+    import error itself."""
+    import_error = ImportError("No module named 'requests'")
+    monkeypatch.setattr(module_utils, 'HAS_REQUESTS', False)
+    monkeypatch.setattr(module_utils, 'REQUESTS_IMPORT_ERROR', import_error)
+    output = io.StringIO()
+    with module_args(error_tracebacks_shown), contextlib.redirect_stdout(output), pytest.raises(SystemExit) as exit_:
+        ModelArtsModule(argument_spec={})
+    assert exit_.value.code == 1
+    result = json.loads(output.getvalue())
+    assert result['failed'] is True
+    assert result['msg'] == missing_required_lib('requests')
+    assert result['msg'].startswith('Failed to import the required Python library (requests) on ')
+    assert result['exception'] == "No module named 'requests'"
 
 
 # --- warn and fail: every message is scrubbed ---
@@ -218,6 +302,38 @@ def test_wait_timeout_bounds_a_request_whose_headers_never_end(emulator):
     assert elapsed < 6  # the trickled headers alone would take more than a minute
 
 
+# --- run_info_module ---
+
+def test_an_info_module_runs_in_check_mode_and_returns_its_facts(emulator):
+    """Info modules change nothing: a play run with --check still gets their facts, it is not skipped."""
+    failed, result, _output = run_main(modelarts_dataset_info, emulator, dataset_id=DETECTION, _ansible_check_mode=True)
+    assert not failed, result
+    assert not result.get('skipped'), result
+    assert [dataset['dataset_id'] for dataset in result['datasets']] == [DETECTION]
+
+
+def test_wait_timeout_counts_from_the_module_start_not_from_the_first_answer(emulator, monkeypatch):
+    """As the timeout option's documentation says, a module run with wait=true ends within its wait_timeout: a module
+    that has already run for all but the last seconds of it gives up when they are over, even with a wait_sleep longer
+    than the wait, rather than waiting a whole wait_timeout again from its first answer."""
+    dataset_id = add_dataset(emulator, 'slow', running=[{'task_id': 'runsTenMinutes', 'seconds': 600, 'outcome': 'SUCCESSED'}])
+    wait_timeout, seconds_left = 600, 3
+    # The module's clock says it started wait_timeout - seconds_left seconds ago.
+    monkeypatch.setattr(module_utils, 'time', types.SimpleNamespace(
+        monotonic=lambda: time.monotonic() - (wait_timeout - seconds_left)))
+    # A run that waits on (a whole wait_timeout from its first answer) is ended as a cancelled job is: in 30 s, not 10 min.
+    guard = threading.Timer(30, os.kill, (os.getpid(), signal.SIGTERM))
+    guard.start()
+    try:
+        failed, result, _output = run_main(modelarts_dataset_export_tasks_info, emulator, dataset_id=dataset_id, wait=True,
+                                           wait_timeout=wait_timeout, wait_sleep=3600)
+    finally:
+        guard.cancel()
+    assert failed
+    assert result['msg'].startswith('Timed out after 600s waiting for export tasks of dataset %s to finish; '
+                                    'still unfinished: runsTenMinutes (RUNNING, ' % dataset_id), result['msg']
+
+
 # --- run ---
 
 def test_a_run_closes_its_connection(emulator):
@@ -242,6 +358,7 @@ def test_a_reader_gone_from_the_pipe_ends_the_run_with_sighup(hang_ups):
         read_end = None
         thread.join(5)
         assert wait_for(lambda: hang_ups == [signal.SIGHUP])
+        assert thread.name == READER_WATCH
     finally:
         os.close(write_end)
         if read_end is not None:
@@ -275,3 +392,46 @@ def test_the_reader_watched_by_default_is_the_one_of_stdout(hang_ups):
             os.close(read_end)
     restored = os.fstat(1)
     assert (restored.st_dev, restored.st_ino) == (stdout.st_dev, stdout.st_ino)
+
+
+def test_a_reader_gone_from_the_socket_ends_the_run_with_sighup(hang_ups):
+    """A module's output can be a socket too: its peer gone (a hang-up, no error), the run ends."""
+    ours, theirs = socket.socketpair()
+    thread = None
+    try:
+        thread = watch_reader(ours.fileno())
+        assert thread is not None
+        theirs.close()
+        assert wait_for(lambda: hang_ups == [signal.SIGHUP])
+        assert thread.name == READER_WATCH
+    finally:
+        theirs.close()
+        if thread is not None:
+            thread.join(5)
+        ours.close()
+
+
+@needs_proc
+@pytest.mark.parametrize('kind', ['pipe', 'socket with data to read'])
+def test_the_watcher_sleeps_while_the_reader_is_there(hang_ups, poll_call, kind):
+    """The watcher blocks in poll (ps shows it sleeping, it uses no CPU) for as long as the reader is there, though
+    the pipe has room to write and the socket data to read; it wakes, and ends the run, only when the reader goes."""
+    with contextlib.ExitStack() as cleanup:  # on the way out: the reader goes, the watcher ends, the output closes
+        if kind == 'pipe':
+            read_end, watched = os.pipe()
+            cleanup.callback(os.close, watched)
+            reader = os.fdopen(read_end, 'rb', buffering=0)
+        else:
+            ours, reader = socket.socketpair()
+            cleanup.callback(ours.close)
+            reader.sendall(b'a line the module does not read')
+            watched = ours.fileno()
+        thread = watch_reader(watched)
+        assert thread is not None
+        cleanup.callback(thread.join, 5)
+        cleanup.callback(reader.close)
+        assert wait_for(steadily(lambda: asleep_in(thread) == poll_call)), asleep_in(thread)
+        assert hang_ups == []
+        reader.close()
+        assert wait_for(lambda: hang_ups == [signal.SIGHUP])
+        assert thread.name == READER_WATCH
