@@ -33,10 +33,12 @@ def params(url, **options):
     return values
 
 
-def connect(url, warnings=None, redactor=None, **options):
-    """``open_connection`` as a module run calls it; ``warnings`` (a list) collects what it warns."""
+def connect(url, warnings=None, redactor=None, started=None, **options):
+    """``open_connection`` as a module run calls it; ``warnings`` (a list) collects what it warns, ``started``
+    is when the run began (monotonic seconds; default now)."""
     warnings = [] if warnings is None else warnings
-    return open_connection(params(url, **options), redactor or Redactor(), warnings.append, time.monotonic())
+    return open_connection(params(url, **options), redactor or Redactor(), warnings.append,
+                           time.monotonic() if started is None else started)
 
 
 def dataset_names(connection):

@@ -10,11 +10,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -53,7 +50,6 @@ SESSION_ROUTE = 'PUT /meta-data/latest/api/token'
 KEYS_ROUTE = 'GET /openstack/latest/securitykey'
 OWN_PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9'
 PARTNER_PROJECT = '7c6b5a4f3e2d41c0b9a8f7e6d5c4b3a2'
-TREE_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 
 
 pytestmark = pytest.mark.usefixtures('no_machine_credentials')
@@ -418,22 +414,6 @@ def test_a_fast_metadata_service_is_read_with_no_run_bound(emulator):
     source = source_for(emulator, deadline=None)
     assert source().access and source.session_token
     assert routes(emulator) == {SESSION_ROUTE: 1, KEYS_ROUTE: 1}
-
-
-@pytest.fixture(scope='module')
-def tls_emulator(tmp_path_factory):
-    """An emulator serving HTTPS with a throwaway CA: (its URL, the CA's file)."""
-    tls_dir = tmp_path_factory.mktemp('tls')
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(path for path in (TREE_ROOT, env.get('PYTHONPATH')) if path)
-    with open(str(tls_dir / 'serve.log'), 'wb') as log:
-        process = subprocess.Popen([sys.executable, '-m', 'emulator', 'serve', '--port', '0', '--tls-dir', str(tls_dir)],
-                                   stdout=subprocess.PIPE, stderr=log, env=env)
-        line = process.stdout.readline().decode().strip()
-        assert line.startswith('EMULATOR_URL=https://127.0.0.1:'), line
-        yield line.split('=', 1)[1], str(tls_dir / 'ca.pem')
-        process.terminate()
-        assert process.wait(timeout=10) == 0
 
 
 @pytest.mark.filterwarnings('ignore:Unverified HTTPS request')

@@ -1,0 +1,212 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What an opened connection does at run time, against the emulator as a real server: the project it works in
+and how it finds it, what its client is given (timeout, retries, TLS trust, kept connections, result budget),
+the time bound of a run without wait, and the proxy a cleartext warning names."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import logging
+import os
+import re
+import threading
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import DATASETS
+from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
+    Connection,
+    ConnectionSettings,
+    run_time_bound,
+)
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
+    ApiError,
+    ConfigurationError,
+    ResultTooLargeError,
+    TimeBoundError,
+    TransportError,
+)
+from ansible_collections.mlops.cloud.plugins.module_utils.resources import ResourceApi
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.emulator_connection import (
+    configure,
+    connect,
+    dataset_names,
+    params,
+    routes,
+)
+
+# From emulator/seed.py: the user's two projects, its password and permanent keys, the datasets of eu-de.
+OWN_PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9'
+EU_NL_PROJECT = '9f8e7d6c5b4a40312a1b0c9d8e7f6a5b'
+PASSWORD = dict(username='emulator-user', password='emulator-password', domain_name='emulator-domain')
+KEYS = dict(access_key='EMULATORAK0000000001', secret_key='emulator-sk-0000000000000000000000000001')
+SIGNED = dict(KEYS, project_id=OWN_PROJECT)  # requests signed for a known project: nothing asked of IAM
+SEED_DATASETS = ['dataset-detection', 'dataset-running', 'dataset-empty', 'dataset-250', 'dataset-example']
+DATASETS_ROUTE = 'GET /v2/{project_id}/datasets'
+TOKENS_ROUTE = 'POST /v3/auth/tokens'
+PROJECTS_ROUTE = 'GET /v3/projects'
+UNUSED_REGION = (' (OS_REGION_NAME is set, but the credentials come from the module options, which is never '
+                 'completed from another family)')
+
+pytestmark = pytest.mark.usefixtures('no_machine_credentials')
+
+
+def faults(url, **plan):
+    """Add to the emulator's fault plan (``POST /_emulator/faults``)."""
+    answer = requests.post(url + '/_emulator/faults', json=plan, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+# --- the project --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('base,route', [(PASSWORD, TOKENS_ROUTE), (KEYS, PROJECTS_ROUTE)], ids=['password', 'aksk'])
+@pytest.mark.parametrize('options,project', [(dict(project_name='eu-nl'), EU_NL_PROJECT), ({}, OWN_PROJECT)],
+                         ids=['project_name', 'region'])
+def test_the_project_is_the_one_project_name_names_else_the_one_named_after_the_region(
+        emulator, base, route, options, project):
+    # A password token is scoped to it by name (its id comes with the token); keys look its id up by name, once.
+    connection = connect(emulator, **dict(base, **options))
+    assert connection.project_id == project
+    assert connection.project_id == project
+    assert routes(emulator) == {route: 1}
+
+
+@pytest.mark.parametrize('base', [PASSWORD, KEYS], ids=['password', 'aksk'])
+def test_without_project_or_region_nothing_is_sent_and_the_message_names_the_region_variable_not_used(
+        emulator, monkeypatch, base):
+    monkeypatch.setenv('OS_REGION_NAME', 'eu-de')
+    with pytest.raises(ConfigurationError) as error:
+        connect(emulator, region=None, **base).project_id  # pylint: disable=expression-not-assigned
+    assert str(error.value) == 'Set project_id, project_name or region: the project is needed to scope the request' + \
+        UNUSED_REGION
+    assert routes(emulator) == {}
+
+
+# --- the client: time bound, timeout, retries, TLS, kept connections, budget --------------------------------------
+
+@pytest.mark.parametrize('timeout,max_retries', [(1, 0), (5, 2)])
+def test_a_run_without_wait_may_take_every_attempt_and_every_backoff_and_no_more(emulator, timeout, max_retries):
+    bound = (max_retries + 1) * (timeout + 20)
+    assert run_time_bound(timeout, max_retries) == bound
+    options = dict(SIGNED, timeout=timeout, max_retries=max_retries)
+    # A run that began bound - 30 s ago has 30 s left; one that began bound + 1 s ago has none.
+    assert dataset_names(connect(emulator, started=time.monotonic() - bound + 30, **options)) == SEED_DATASETS
+    spent = connect(emulator, started=time.monotonic() - bound - 1, **options)
+    with pytest.raises(TimeBoundError) as error:
+        dataset_names(spent)
+    assert str(error.value) == ('List datasets not sent: the time bound of a run without wait, %d s ((max_retries + 1) '
+                                'x (timeout + 20 s)) ran out' % bound)
+    assert routes(emulator) == {DATASETS_ROUTE: 1}
+
+
+def test_a_connection_made_without_a_start_bounds_its_run_from_when_it_is_made(emulator):
+    settings = ConnectionSettings(params(emulator, timeout=1, max_retries=0, **SIGNED), environ={})
+    made = time.monotonic()
+    connection = Connection(settings)
+    try:
+        assert made + 21 <= connection.client.deadline <= time.monotonic() + 21
+        assert dataset_names(connection) == SEED_DATASETS
+    finally:
+        connection.close()
+
+
+def test_an_answer_slower_than_timeout_is_given_up_on_after_timeout(emulator):
+    configure(emulator, latency_ms=3000)
+    connection = connect(emulator, timeout=1, max_retries=0, **SIGNED)
+    began = time.monotonic()
+    with pytest.raises(TransportError, match=r'no complete answer within timeout \(1 s\)'):
+        dataset_names(connection)
+    assert time.monotonic() - began < 2.5
+    while routes(emulator) != {DATASETS_ROUTE: 1}:  # sent once; served (and counted) once the latency is over
+        assert time.monotonic() - began < 10
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize('max_retries', [0, 1, 2])
+def test_a_server_error_is_sent_again_max_retries_times(emulator, max_retries):
+    faults(emulator, status_sequence=[503, 503])
+    connection = connect(emulator, max_retries=max_retries, **SIGNED)
+    if max_retries < 2:
+        with pytest.raises(ApiError, match='503'):
+            dataset_names(connection)
+    else:
+        assert dataset_names(connection) == SEED_DATASETS
+    assert routes(emulator) == {DATASETS_ROUTE: max_retries + 1}
+
+
+@pytest.mark.filterwarnings('ignore:Unverified HTTPS request')
+@pytest.mark.parametrize('tls_options,trusted', [
+    (dict(ca_cert='CA'), True),
+    (dict(validate_certs=False), True),
+    (dict(validate_certs=True), False),
+    ({}, False),
+], ids=['ca_cert', 'no-validation', 'validate_certs', 'default'])
+def test_modelarts_over_https_is_trusted_as_the_tls_options_say_and_no_validation_is_warned_about(
+        tls_emulator, tls_options, trusted):
+    url, ca_file = tls_emulator
+    options = dict((name, ca_file if value == 'CA' else value) for name, value in tls_options.items())
+    warnings = []
+    connection = connect(url, warnings=warnings, max_retries=0, **dict(SIGNED, **options))
+    try:
+        if trusted:
+            assert dataset_names(connection) == SEED_DATASETS
+        else:
+            with pytest.raises(TransportError, match='TLS error'):
+                dataset_names(connection)
+    finally:
+        connection.close()
+    assert warnings == (['validate_certs is false: the TLS certificate of the endpoints is not verified.']
+                        if options.get('validate_certs') is False else [])
+
+
+@pytest.mark.parametrize('max_items', [4, 5])
+def test_the_items_a_run_keeps_are_bounded_by_max_items(emulator, max_items):
+    api = ResourceApi(DATASETS, connect(emulator, max_items=max_items, **SIGNED))
+    if max_items < len(SEED_DATASETS):
+        with pytest.raises(ResultTooLargeError, match=r'would keep more than max_items \(4\) items; raise max_items'):
+            api.list_page(0, 10)
+    else:
+        assert [dataset['dataset_name'] for dataset in api.list_page(0, 10)[0]] == SEED_DATASETS
+
+
+def test_as_many_connections_are_kept_as_requests_may_be_in_flight(emulator, caplog):
+    configure(emulator, latency_ms=1000)  # the requests of a round are all in flight at once
+    connection = connect(emulator, max_concurrent_requests=12, **SIGNED)
+    caplog.set_level(logging.DEBUG, logger='urllib3.connectionpool')
+
+    def new_connections_of_a_round():
+        before = len(caplog.records)
+        threads = [threading.Thread(target=dataset_names, args=(connection,)) for index in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        return len([record for record in caplog.records[before:] if 'Starting new HTTP connection' in record.getMessage()])
+
+    opened = [new_connections_of_a_round(), new_connections_of_a_round()]
+    connection.close()
+    assert opened == [12, 0]
+    assert not [record for record in caplog.records if 'Connection pool is full' in record.getMessage()]
+    assert routes(emulator) == {DATASETS_ROUTE: 24}
+
+
+# --- the proxy of a cleartext warning -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize('environ', [
+    [('Http_Proxy', 'http://mixed.example:3128'), ('HTTP_PROXY', 'http://upper.example:3128')],
+    [('HTTP_PROXY', 'http://upper.example:3128'), ('http_proxy', 'http://lower.example:3128')],
+    [('HTTPS_PORT', '8443'), ('ALLOW_ALL', 'yes')],
+], ids=['last-of-a-spelling', 'lower-case-wins', 'not-a-proxy-variable'])
+def test_the_proxy_a_cleartext_warning_names_is_the_one_requests_sends_through(monkeypatch, environ):
+    url = 'http://127.0.0.1:9'
+    for name, value in environ:
+        monkeypatch.setenv(name, value)
+    used = requests.utils.get_environ_proxies(url).get('http')
+    warnings = ConnectionSettings(params(url, auth_token='t'), environ=os.environ).cleartext_endpoints()
+    assert [re.search(r'through the proxy (\S+) \((\w+)\)', warning).group(1) for warning in warnings] == (
+        [urlsplit(used).hostname] if used else [])
