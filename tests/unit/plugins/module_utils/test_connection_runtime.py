@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import logging
 import os
 import re
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from ansible_collections.mlops.cloud.plugins.module_utils.catalog import DATASETS
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import DATASET_VERSIONS
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
     Connection,
     ConnectionSettings,
@@ -31,6 +32,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     TimeBoundError,
     TransportError,
 )
+from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
 from ansible_collections.mlops.cloud.plugins.module_utils.resources import ResourceApi
 from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.emulator_connection import (
     configure,
@@ -45,6 +47,7 @@ OWN_PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9'
 EU_NL_PROJECT = '9f8e7d6c5b4a40312a1b0c9d8e7f6a5b'
 PASSWORD = dict(username='emulator-user', password='emulator-password', domain_name='emulator-domain')
 KEYS = dict(access_key='EMULATORAK0000000001', secret_key='emulator-sk-0000000000000000000000000001')
+BY_NAME = dict(agency_name='audit-agency', agency_domain_name='partner-domain')  # the partner account's agency
 SIGNED = dict(KEYS, project_id=OWN_PROJECT)  # requests signed for a known project: nothing asked of IAM
 SEED_DATASETS = ['dataset-detection', 'dataset-running', 'dataset-empty', 'dataset-250', 'dataset-example']
 DATASETS_ROUTE = 'GET /v2/{project_id}/datasets'
@@ -65,15 +68,17 @@ def faults(url, **plan):
 # --- the project --------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('base,route', [(PASSWORD, TOKENS_ROUTE), (KEYS, PROJECTS_ROUTE)], ids=['password', 'aksk'])
-@pytest.mark.parametrize('options,project', [(dict(project_name='eu-nl'), EU_NL_PROJECT), ({}, OWN_PROJECT)],
-                         ids=['project_name', 'region'])
+@pytest.mark.parametrize('options,project', [(dict(project_id=EU_NL_PROJECT, region=None), EU_NL_PROJECT),
+                                             (dict(project_name='eu-nl'), EU_NL_PROJECT), ({}, OWN_PROJECT)],
+                         ids=['project_id', 'project_name', 'region'])
 def test_the_project_is_the_one_project_name_names_else_the_one_named_after_the_region(
         emulator, base, route, options, project):
-    # A password token is scoped to it by name (its id comes with the token); keys look its id up by name, once.
+    # A project_id is used as it is. A password token is scoped to the project by name (its id comes with the
+    # token); keys look its id up by name, once.
     connection = connect(emulator, **dict(base, **options))
     assert connection.project_id == project
     assert connection.project_id == project
-    assert routes(emulator) == {route: 1}
+    assert routes(emulator) == ({} if 'project_id' in options else {route: 1})
 
 
 @pytest.mark.parametrize('base', [PASSWORD, KEYS], ids=['password', 'aksk'])
@@ -85,6 +90,38 @@ def test_without_project_or_region_nothing_is_sent_and_the_message_names_the_reg
     assert str(error.value) == 'Set project_id, project_name or region: the project is needed to scope the request' + \
         UNUSED_REGION
     assert routes(emulator) == {}
+
+
+# --- password tokens ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('agency,per_run', [({}, 1), (BY_NAME, 2)], ids=['own-project', 'agency'])
+@pytest.mark.parametrize('token_cache', [True, False])
+def test_password_tokens_are_secrets_at_once_and_serve_the_next_run_only_with_token_cache(
+        emulator, tmp_path, agency, per_run, token_cache):
+    # With an agency, the user's own token and the agency token obtained with it.
+    redactor = Redactor()
+    options = dict(PASSWORD, token_cache=token_cache, **agency)
+    dataset_names(connect(emulator, redactor=redactor, **options))
+    cached = []
+    for path in sorted((tmp_path / 'cache' / 'mlops.cloud' / 'tokens').glob('*.json')):
+        with open(str(path)) as entry:
+            cached.append(json.load(entry)['token'])
+    assert len(cached) == (per_run if token_cache else 0)
+    for token in cached:
+        assert token in redactor.forms() and token not in redactor.scrub('the token is %s' % token)
+    dataset_names(connect(emulator, **options))
+    assert routes(emulator)[TOKENS_ROUTE] == per_run * (1 if token_cache else 2)
+
+
+def test_a_token_cache_directory_others_may_write_is_warned_about_and_not_used(emulator, tmp_path):
+    directory = tmp_path / 'cache' / 'mlops.cloud' / 'tokens'
+    directory.mkdir(parents=True)
+    directory.chmod(0o777)
+    warnings = []
+    dataset_names(connect(emulator, warnings=warnings, **PASSWORD))
+    assert warnings == ['Token cache directory %s is writable by other users; not using it. Fix with: chmod 700 %s'
+                        % (directory, directory)]
+    assert not list(directory.iterdir())
 
 
 # --- the client: time bound, timeout, retries, TLS, kept connections, budget --------------------------------------
@@ -104,15 +141,28 @@ def test_a_run_without_wait_may_take_every_attempt_and_every_backoff_and_no_more
     assert routes(emulator) == {DATASETS_ROUTE: 1}
 
 
-def test_a_connection_made_without_a_start_bounds_its_run_from_when_it_is_made(emulator):
-    settings = ConnectionSettings(params(emulator, timeout=1, max_retries=0, **SIGNED), environ={})
+def test_a_connection_made_directly_bounds_its_run_from_when_it_is_made_and_keeps_the_default_budget(emulator):
+    values = params(emulator, timeout=1, max_retries=0, **SIGNED)
+    del values['max_result_mb'], values['max_items']  # options of a caller's own spec, made before these existed
     made = time.monotonic()
-    connection = Connection(settings)
+    connection = Connection(ConnectionSettings(values, environ={}))
     try:
         assert made + 21 <= connection.client.deadline <= time.monotonic() + 21
         assert dataset_names(connection) == SEED_DATASETS
+        assert (connection.client.budget.max_result_mb, connection.client.budget.max_items) == (64, 100000)
     finally:
         connection.close()
+
+
+def test_no_retry_is_waited_for_that_would_end_after_the_runs_bound(emulator):
+    faults(emulator, status_sequence=[429], retry_after=5)
+    connection = connect(emulator, started=time.monotonic() - run_time_bound(1, 2) + 2, timeout=1, max_retries=2,
+                         **SIGNED)
+    began = time.monotonic()
+    with pytest.raises(ApiError, match='429'):
+        dataset_names(connection)
+    assert time.monotonic() - began < 1.5
+    assert routes(emulator) == {DATASETS_ROUTE: 1}
 
 
 def test_an_answer_slower_than_timeout_is_given_up_on_after_timeout(emulator):
@@ -164,14 +214,18 @@ def test_modelarts_over_https_is_trusted_as_the_tls_options_say_and_no_validatio
                         if options.get('validate_certs') is False else [])
 
 
-@pytest.mark.parametrize('max_items', [4, 5])
-def test_the_items_a_run_keeps_are_bounded_by_max_items(emulator, max_items):
-    api = ResourceApi(DATASETS, connect(emulator, max_items=max_items, **SIGNED))
-    if max_items < len(SEED_DATASETS):
-        with pytest.raises(ResultTooLargeError, match=r'would keep more than max_items \(4\) items; raise max_items'):
-            api.list_page(0, 10)
+@pytest.mark.parametrize('option,value,kept', [
+    ('max_items', 1999, False), ('max_items', 2000, True), ('max_result_mb', 1, False), ('max_result_mb', 2, True)])
+def test_what_a_listing_keeps_is_bounded_by_max_items_and_max_result_mb(emulator, option, value, kept):
+    # 2000 versions come in two pages of 1000, about 650 KiB each.
+    answer = requests.post(emulator + '/_emulator/datasets', json={'dataset_name': 'big', 'version_count': 2000}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    api = ResourceApi(DATASET_VERSIONS, connect(emulator, **dict(SIGNED, **{option: value})), answer.json()['dataset_id'])
+    if kept:
+        assert len(api.list_all(1000)[0]) == 2000
     else:
-        assert [dataset['dataset_name'] for dataset in api.list_page(0, 10)[0]] == SEED_DATASETS
+        with pytest.raises(ResultTooLargeError, match=r'would keep more than %s \(%d( MiB\)|\) items)' % (option, value)):
+            api.list_all(1000)
 
 
 def test_as_many_connections_are_kept_as_requests_may_be_in_flight(emulator, caplog):
