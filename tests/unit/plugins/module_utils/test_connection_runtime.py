@@ -42,9 +42,10 @@ from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.emulator_co
     routes,
 )
 
-# From emulator/seed.py: the user's two projects, its password and permanent keys, the datasets of eu-de.
+# From emulator/seed.py: the user's two projects, a partner account's, its password and permanent keys, the datasets of eu-de.
 OWN_PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9'
 EU_NL_PROJECT = '9f8e7d6c5b4a40312a1b0c9d8e7f6a5b'
+PARTNER_PROJECT = '7c6b5a4f3e2d41c0b9a8f7e6d5c4b3a2'  # eu-de of the account that made the agency
 PASSWORD = dict(username='emulator-user', password='emulator-password', domain_name='emulator-domain')
 KEYS = dict(access_key='EMULATORAK0000000001', secret_key='emulator-sk-0000000000000000000000000001')
 BY_NAME = dict(agency_name='audit-agency', agency_domain_name='partner-domain')  # the partner account's agency
@@ -94,23 +95,37 @@ def test_without_project_or_region_nothing_is_sent_and_the_message_names_the_reg
 
 # --- password tokens ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('agency,per_run', [({}, 1), (BY_NAME, 2)], ids=['own-project', 'agency'])
+@pytest.mark.parametrize('options,projects', [
+    ({}, [OWN_PROJECT]),
+    (BY_NAME, [OWN_PROJECT, PARTNER_PROJECT]),
+    (dict(BY_NAME, region='eu-nl', project_name='eu-de'), [EU_NL_PROJECT, PARTNER_PROJECT]),
+], ids=['own-project', 'agency', 'agency-for-a-project-not-named-after-the-region'])
 @pytest.mark.parametrize('token_cache', [True, False])
 def test_password_tokens_are_secrets_at_once_and_serve_the_next_run_only_with_token_cache(
-        emulator, tmp_path, agency, per_run, token_cache):
-    # With an agency, the user's own token and the agency token obtained with it.
+        emulator, tmp_path, options, projects, token_cache):
+    # With an agency: the user's own token, scoped to the user's project named after the region (project_name
+    # names the delegating account's project), then the agency token obtained with it.
     redactor = Redactor()
-    options = dict(PASSWORD, token_cache=token_cache, **agency)
+    options = dict(PASSWORD, token_cache=token_cache, **options)
     dataset_names(connect(emulator, redactor=redactor, **options))
     cached = []
-    for path in sorted((tmp_path / 'cache' / 'mlops.cloud' / 'tokens').glob('*.json')):
+    for path in (tmp_path / 'cache' / 'mlops.cloud' / 'tokens').glob('*.json'):
         with open(str(path)) as entry:
-            cached.append(json.load(entry)['token'])
-    assert len(cached) == (per_run if token_cache else 0)
-    for token in cached:
+            cached.append(json.load(entry))
+    assert sorted(token['project_id'] for token in cached) == (sorted(projects) if token_cache else [])
+    for token in [entry['token'] for entry in cached]:
         assert token in redactor.forms() and token not in redactor.scrub('the token is %s' % token)
     dataset_names(connect(emulator, **options))
-    assert routes(emulator)[TOKENS_ROUTE] == per_run * (1 if token_cache else 2)
+    assert routes(emulator)[TOKENS_ROUTE] == len(projects) * (1 if token_cache else 2)
+
+
+def test_the_ecs_keys_an_agency_is_assumed_with_are_secrets_at_once(emulator):
+    redactor = Redactor()
+    dataset_names(connect(emulator, redactor=redactor, metadata_credentials=True, metadata_endpoint=emulator, **BY_NAME))
+    # The metadata service hands out the same keys until they expire.
+    keys = requests.get(emulator + '/openstack/latest/securitykey', timeout=10).json()['credential']
+    for secret in (keys['secret'], keys['securitytoken']):
+        assert secret not in redactor.scrub('leaked: %s' % secret)
 
 
 def test_a_token_cache_directory_others_may_write_is_warned_about_and_not_used(emulator, tmp_path):
