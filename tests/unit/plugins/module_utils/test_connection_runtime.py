@@ -99,7 +99,8 @@ def test_without_project_or_region_nothing_is_sent_and_the_message_names_the_reg
     ({}, [OWN_PROJECT]),
     (BY_NAME, [OWN_PROJECT, PARTNER_PROJECT]),
     (dict(BY_NAME, region='eu-nl', project_name='eu-de'), [EU_NL_PROJECT, PARTNER_PROJECT]),
-], ids=['own-project', 'agency', 'agency-for-a-project-not-named-after-the-region'])
+    (dict(BY_NAME, region='eu-nl', project_id=PARTNER_PROJECT), [EU_NL_PROJECT, PARTNER_PROJECT]),
+], ids=['own-project', 'agency', 'agency-for-a-project-named', 'agency-for-a-project-given-by-id'])
 @pytest.mark.parametrize('token_cache', [True, False])
 def test_password_tokens_are_secrets_at_once_and_serve_the_next_run_only_with_token_cache(
         emulator, tmp_path, options, projects, token_cache):
