@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import os
 import re
 import time
@@ -149,17 +150,64 @@ def _family_value(option, family, environ):
     return None, None
 
 
-def _proxy_for(host, environ):
+def _environment_proxies(environ):
+    """{scheme: (proxy URL, variable)} as urllib's ``getproxies_environment`` reads ``environ``: any case
+    first, then the names ending in lower-case ``_proxy`` again, in order, an empty one removing its scheme."""
+    proxies = {}
+    for name, value in environ.items():
+        if value and name.lower().endswith('_proxy'):
+            proxies[name.lower()[:-6]] = (value, name)
+    if 'REQUEST_METHOD' in environ:  # a CGI request's Proxy header becomes HTTP_PROXY: urllib ignores it
+        proxies.pop('http', None)
+    for name, value in environ.items():
+        if name.endswith('_proxy'):
+            if value:
+                proxies[name.lower()[:-6]] = (value, name)
+            else:
+                proxies.pop(name.lower()[:-6], None)
+    return proxies
+
+
+def _in_network(host, entry):
+    """Whether the IPv4 address ``host`` is in ``entry`` written as a network (requests' CIDR rule: a
+    mask from 1 to 32)."""
+    address, slash, mask = entry.partition('/')
+    if not slash or not mask.isdigit() or not 1 <= int(mask) <= 32:
+        return False
+    try:
+        return ipaddress.ip_address(host) in ipaddress.ip_network('%s/%s' % (address, mask), strict=False)
+    except ValueError:
+        return False
+
+
+def _bypassed(host, port, environ, proxies):
+    """Whether requests sends to ``host`` directly: ``no_proxy`` (or ``NO_PROXY``) as requests reads it,
+    then as urllib does."""
+    no_proxy = environ.get('no_proxy') or environ.get('NO_PROXY')
+    if no_proxy:
+        entries = [entry for entry in no_proxy.replace(' ', '').split(',') if entry]
+        try:
+            is_address = isinstance(ipaddress.ip_address(host), ipaddress.IPv4Address)
+        except ValueError:
+            is_address = False
+        if is_address:
+            if any(host == entry or _in_network(host, entry) for entry in entries):
+                return True
+        else:
+            with_port = '%s:%s' % (host, port) if port else host
+            if any(host.endswith(entry) or with_port.endswith(entry) for entry in entries):
+                return True
+    return bool(proxy_bypass_environment(host, dict((key, value) for key, (value, _name) in proxies.items())))
+
+
+def _proxy_for(host, environ, port=None):
     """(proxy host, variable) through which requests would send plain http to ``host``, or (None, None).
 
-    As urllib and requests read them: lower-case names first, ``http_proxy`` then ``all_proxy``,
-    unless ``no_proxy`` bypasses ``host``. Only the proxy's host name is returned: its URL may hold
-    a password."""
-    proxies = {}
-    for name in sorted(environ, key=lambda name: name.islower()):
-        if name.lower().endswith('_proxy') and environ[name]:
-            proxies[name.lower()[:-len('_proxy')]] = (environ[name], name)
-    if host is None or proxy_bypass_environment(host, dict((key, value) for key, (value, _name) in proxies.items())):
+    As requests picks it: the proxies of the environment as urllib reads them, unless ``no_proxy``
+    bypasses ``host``, then ``http`` before ``all``. Only the proxy's host name is returned: its URL
+    may hold a password."""
+    proxies = _environment_proxies(environ)
+    if host is None or _bypassed(host, port, environ, proxies):
         return None, None
     for scheme in ('http', 'all'):
         if scheme in proxies:
@@ -444,7 +492,7 @@ class ConnectionSettings:
             parts = urlsplit(self.values.get(option) or '')
             if parts.scheme != 'http':
                 continue
-            proxy, variable = _proxy_for(parts.hostname, self._environ)
+            proxy, variable = _proxy_for(parts.hostname, self._environ, parts.port)
             if parts.hostname not in LOOPBACK_HOSTS:
                 found.append('%s uses http://: credentials and tokens cross the network unencrypted; use https://'
                              % option)

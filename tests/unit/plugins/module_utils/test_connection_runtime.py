@@ -271,12 +271,21 @@ def test_as_many_connections_are_kept_as_requests_may_be_in_flight(emulator, cap
     [('Http_Proxy', 'http://mixed.example:3128'), ('HTTP_PROXY', 'http://upper.example:3128')],
     [('HTTP_PROXY', 'http://upper.example:3128'), ('http_proxy', 'http://lower.example:3128')],
     [('HTTPS_PORT', '8443'), ('ALLOW_ALL', 'yes')],
-], ids=['last-of-a-spelling', 'lower-case-wins', 'not-a-proxy-variable'])
+    [('HTTP_PROXY', 'http://upper.example:3128'), ('http_proxy', '')],
+    [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', '127.0.0.0/8')],
+    [('HTTP_PROXY', 'http://upper.example:3128'), ('no_proxy', '10.0.0.0/8,127.0.0.1')],
+    [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', '127.0.0.0/0')],
+    [('http_proxy', 'http://lower.example:3128'), ('HTTP_proxy', 'http://odd.example:3128')],
+    [('ALL_PROXY', 'http://all.example:3128'), ('REQUEST_METHOD', 'GET'), ('HTTP_PROXY', 'http://cgi.example:3128')],
+], ids=['last-of-a-spelling', 'lower-case-wins', 'not-a-proxy-variable', 'an-empty-lower-case-one-unsets',
+        'no-proxy-network', 'no-proxy-address', 'no-proxy-mask-out-of-range', 'a-lower-case-suffix-wins-in-order',
+        'cgi-http-proxy-ignored'])
 def test_the_proxy_a_cleartext_warning_names_is_the_one_requests_sends_through(monkeypatch, environ):
     url = 'http://127.0.0.1:9'
     for name, value in environ:
         monkeypatch.setenv(name, value)
-    used = requests.utils.get_environ_proxies(url).get('http')
-    warnings = ConnectionSettings(params(url, auth_token='t'), environ=os.environ).cleartext_endpoints()
+    used = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    # With project_id the token goes to ModelArts only: one endpoint, one warning.
+    warnings = ConnectionSettings(params(url, auth_token='t', project_id=OWN_PROJECT), environ=os.environ).cleartext_endpoints()
     assert [re.search(r'through the proxy (\S+) \((\w+)\)', warning).group(1) for warning in warnings] == (
         [urlsplit(used).hostname] if used else [])
