@@ -14,6 +14,7 @@ What nox does not judge for us, a stage does: a pytest run that collected nothin
 anything, an integration run without targets, mutmut without mutants fail the session.
 """
 
+import ast
 import contextlib
 import fcntl
 import glob
@@ -78,7 +79,13 @@ FOCUSED_TESTS = {
     'plugins/plugin_utils/event_source.py': ('extensions/eda/test_event_sources.py',),
 }
 MUTATION_SHARDS = 8
+# A file with more mutants than this (client, connection, info_query: about 1,000 each, a few seconds
+# apiece) is never mutated whole by default, which would take an hour or more: the default run takes the
+# functions changed since the reviewed run (by a hash of each function's syntax tree) and one shard of the
+# others, and judges those. A whole-file run (MLOPS_MUTATE) is what the reviewed baseline records.
+LARGE_FILE_MUTANTS = 400
 KILLED_STATUSES = ('killed', 'timeout', 'caught by type check')
+NOT_RUN = 'not checked'  # a mutant outside the run's selection, or left when a run was cut short
 WARNING_RE = re.compile(r'\[(DEPRECATION )?WARNING\]|^WARNING:', re.MULTILINE)
 
 nox.options.envdir = os.path.join(BUILD_DIR, 'nox')
@@ -376,23 +383,27 @@ def mutation(session, chain):
     """mutmut over the runtime files (what changed since the reviewed run, and a rotating shard); see mutation_verdict."""
     work = os.path.join(BUILD_DIR, 'mutation')
     shutil.rmtree(work, ignore_errors=True)
-    paths, why = mutated_paths(os.environ.get('MLOPS_MUTATE', '').split(), load_mutation_baseline(), commit_count())
+    paths, why, selection = mutated_paths(os.environ.get('MLOPS_MUTATE', '').split(), load_mutation_baseline(),
+                                          commit_count())
     session.log('mutating %s', why)
     started = time.monotonic()
     statuses, shows = {}, {}
     for group, group_paths, tests in mutation_groups(paths, chain.tree):
-        group_statuses, group_shows = run_mutmut(session, chain, os.path.join(work, group), group_paths, tests)
+        group_statuses, group_shows = run_mutmut(session, chain, os.path.join(work, group), group_paths, tests,
+                                                 mutant_patterns(group_paths, selection))
         statuses.update(group_statuses)
         shows.update(group_shows)
     if not statuses:
         raise StageFailed('mutmut reported no mutants')
     equivalent = load_equivalent_mutants()
-    per_file = mutation_scores(statuses, equivalent, paths)
+    per_file = mutation_scores(statuses, equivalent, paths, selection)
     seconds = time.monotonic() - started
     write_mutation_baseline(os.path.join(work, 'baseline.json'), per_file, seconds, len(paths) == len(runtime_files()))
     for path, entry in sorted(per_file.items()):
-        session.log('mutation: %-40s %5.1f%% killed of %d run (%d mutants, %d equivalent)', path, entry['score'],
-                    entry['ran'], entry['mutants'], entry['equivalent'])
+        session.log('mutation: %-40s %5.1f%% killed of %d run (%d mutants%s, %d equivalent)', path, entry['score'],
+                    entry['ran'], entry['mutants'],
+                    ' in %d selected function(s)' % len(entry['selected']) if 'selected' in entry else '',
+                    entry['equivalent'])
     session.log('mutation: %s', mutation_verdict(statuses, equivalent, shows, os.path.join(work, 'survivors.txt'),
                                                  per_file, load_mutation_baseline()))
     session.log('mutation: %.0f s; reviewed, build/mutation/baseline.json becomes tests/mutation/baseline.json', seconds)
@@ -416,8 +427,9 @@ def lint(session, chain):
     stage_lint(session, chain)
 
 
-def run_mutmut(session, chain, work, paths, tests):
-    """One mutmut run in ``work`` over ``paths`` with ``tests`` (None: every unit test): (statuses, shows)."""
+def run_mutmut(session, chain, work, paths, tests, patterns=()):
+    """One mutmut run in ``work`` over ``paths`` with ``tests`` (None: every unit test), of the mutants
+    ``patterns`` match (none: all): (statuses, shows)."""
     # A collections directory of its own: mutmut imports the mutated copy in mutants/ by module name.
     shutil.copytree(chain.tree, os.path.join(work, 'ansible_collections', 'mlops', 'cloud'),
                     ignore=shutil.ignore_patterns('output', '.git', '__pycache__', '.hypothesis'))
@@ -429,11 +441,12 @@ def run_mutmut(session, chain, work, paths, tests):
     with session.chdir(work), open(log_path, 'w', encoding='utf-8') as out:
         session.log('mutmut run over %s, output in %s', ', '.join(os.path.basename(path) for path in paths), log_path)
         # It redraws a progress line: not for the console.
-        session.run(mutmut, 'run', '--max-children', str(os.cpu_count() or 2), env=env, external=True, stdout=out)
+        session.run(mutmut, 'run', '--max-children', str(os.cpu_count() or 2), *patterns, env=env, external=True,
+                    stdout=out)
         statuses = dict(re.findall(r'^\s+(\S+__mutmut_\d+): (.+?)\s*$', session.run(
             mutmut, 'results', '--all', 'true', env=env, external=True, silent=True), re.MULTILINE))
         shows = {name: session.run(mutmut, 'show', name, env=env, external=True, silent=True, log=False)
-                 for name, status in statuses.items() if status not in KILLED_STATUSES}
+                 for name, status in statuses.items() if status not in KILLED_STATUSES + (NOT_RUN,)}
     return statuses, shows
 
 
@@ -481,7 +494,8 @@ def commit_count():
 
 
 def mutated_paths(names, baseline=None, count=None):
-    """(paths, why): what to mutate, and a sentence saying why those.
+    """(paths, why, selection): what to mutate, a sentence saying why those, and {path: function names} for the
+    large files mutated by function (see selected_functions).
 
     ``names`` from $MLOPS_MUTATE: "all", file names (``paging.py``) or paths. Without names: of the files the
     reviewed ``baseline`` measured completely, those changed since, and shard ``count`` % MUTATION_SHARDS. A file
@@ -489,13 +503,13 @@ def mutated_paths(names, baseline=None, count=None):
     connection.py and info_query.py take hours on 2 cores), so it needs a run of its own."""
     every = runtime_files()
     if names == ['all']:
-        return every, 'every runtime file (a full run)'
+        return every, 'every runtime file (a full run)', {}
     if names:
         chosen = [path for path in every if path in names or os.path.basename(path) in names]
         unknown = [name for name in names if not any(name in (path, os.path.basename(path)) for path in every)]
         if unknown:
             raise StageFailed('MLOPS_MUTATE names files that are not mutated: %s' % ', '.join(unknown))
-        return chosen, 'the files MLOPS_MUTATE names'
+        return chosen, 'the files MLOPS_MUTATE names', {}
     reviewed = (baseline or {}).get('files', {})
     measured = [path for path in every if reviewed.get(path, {}).get('complete')]
     unmeasured = [path for path in every if path not in measured]
@@ -505,11 +519,59 @@ def mutated_paths(names, baseline=None, count=None):
     mutable = [path for path in measured if reviewed[path].get('mutants')]
     rotating = [path for index, path in enumerate(mutable) if index % MUTATION_SHARDS == shard]
     chosen = sorted(set(changed) | set(rotating))
-    return chosen, ('%d file(s) changed since the reviewed run (%s) and shard %d of %d (%s); not measured completely '
+    selection = dict((path, selected_functions(reviewed[path], function_hashes(path), shard)) for path in chosen
+                     if reviewed[path].get('mutants', 0) > LARGE_FILE_MUTANTS)
+    return chosen, ('%d file(s) changed since the reviewed run (%s) and shard %d of %d (%s)%s; not measured completely '
                     'yet, so not mutated here: %s' % (
                         len(changed), ', '.join(os.path.basename(path) for path in changed) or 'none', shard + 1,
                         MUTATION_SHARDS, ', '.join(os.path.basename(path) for path in rotating),
-                        ', '.join(os.path.basename(path) for path in unmeasured) or 'none'))
+                        ''.join('; of %s only %s' % (os.path.basename(path), ', '.join(names) or 'nothing')
+                                for path, names in sorted(selection.items())),
+                        ', '.join(os.path.basename(path) for path in unmeasured) or 'none')), selection
+
+
+def function_hashes(path):
+    """{mutmut's name of each function of ``path`` (``x_name``, methods ``xǁClassǁname``): a hash of its syntax
+    tree}. Nested functions are part of theirs; a comment or a blank line changes nothing."""
+    with open(os.path.join(ROOT, path), encoding='utf-8') as handle:
+        tree = ast.parse(handle.read())
+    found = {}
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found['x_' + node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            found.update(('xǁ%sǁ%s' % (node.name, item.name), item) for item in node.body
+                         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        elif isinstance(node, (ast.If, ast.Try, ast.With)):  # definitions under `if HAS_REQUESTS:` and the like
+            pending.extend(getattr(node, 'body', []) + getattr(node, 'orelse', []) + getattr(node, 'finalbody', [])
+                           + [statement for handler in getattr(node, 'handlers', []) for statement in handler.body])
+    return dict((name, hashlib.sha256(ast.dump(node).encode('utf-8')).hexdigest()) for name, node in found.items())
+
+
+def selected_functions(entry, hashes, shard):
+    """The functions of a large file to mutate: those new or changed since the reviewed run ``entry``, and,
+    of those it found mutants in, the ones of ``shard`` (by sorted name), so that every run mutates some and
+    all come round in MUTATION_SHARDS runs."""
+    reviewed = entry.get('functions', {})
+    changed = [name for name, digest in hashes.items() if reviewed.get(name, {}).get('sha256') != digest]
+    with_mutants = sorted(name for name, function in reviewed.items() if function.get('mutants') and name in hashes)
+    rotating = [name for index, name in enumerate(with_mutants) if index % MUTATION_SHARDS == shard]
+    return sorted(set(changed) | set(rotating))
+
+
+def mutant_patterns(paths, selection):
+    """mutmut's name patterns for a run over ``paths``: none (every mutant) unless one of them is in
+    ``selection``, then the selected functions of those and every mutant of the others."""
+    if not any(path in selection for path in paths):
+        return []
+    patterns = []
+    for path in paths:
+        module = 'ansible_collections.mlops.cloud.' + path[:-len('.py')].replace('/', '.') + '.'
+        names = selection.get(path)
+        patterns.extend([module + name + '__mutmut_*' for name in names] if names is not None else [module + '*'])
+    return patterns
 
 
 def mutmut_config(paths, tests=None):
@@ -547,18 +609,35 @@ def mutant_file(name, paths):
     return None
 
 
-def mutation_scores(statuses, equivalent, paths):
-    """{path: {sha256, mutants, ran, killed, survived, equivalent, score, complete}} of the files mutated.
+def mutant_function(name):
+    """The function a mutant's name belongs to: ``...module.x_name__mutmut_3`` -> ``x_name``."""
+    return name.rsplit('.', 1)[-1].rsplit('__mutmut_', 1)[0]
+
+
+def mutation_scores(statuses, equivalent, paths, selection=None):
+    """{path: {sha256, functions, mutants, ran, killed, survived, equivalent, score, complete}} of the files mutated
+    (``functions``: each one's hash and mutant count). For a file in ``selection``, only the mutants of its selected
+    functions count, and the entry says which (``selected``).
 
     A mutant left "not checked" (a run cut short) is not counted in the score; the file is then not complete."""
-    per_file = dict((path, {'sha256': file_hash(path), 'mutants': 0, 'ran': 0, 'killed': 0, 'survived': 0,
-                            'equivalent': 0}) for path in paths)
+    selection = selection or {}
+    per_file = {}
+    for path in paths:
+        per_file[path] = {'sha256': file_hash(path), 'mutants': 0, 'ran': 0, 'killed': 0, 'survived': 0,
+                          'equivalent': 0, 'functions': dict((name, {'sha256': digest, 'mutants': 0})
+                                                             for name, digest in function_hashes(path).items())}
+        if path in selection:
+            per_file[path]['selected'] = list(selection[path])
     for name, status in statuses.items():
         entry = per_file.get(mutant_file(name, paths))
         if entry is None:
             continue
+        function = entry['functions'].setdefault(mutant_function(name), {'sha256': None, 'mutants': 0})
+        function['mutants'] += 1
+        if 'selected' in entry and mutant_function(name) not in entry['selected']:
+            continue
         entry['mutants'] += 1
-        if status == 'not checked':
+        if status == NOT_RUN:
             continue
         entry['ran'] += 1
         if status in KILLED_STATUSES:
@@ -575,9 +654,10 @@ def mutation_scores(statuses, equivalent, paths):
 
 
 def write_mutation_baseline(path, per_file, seconds, full):
-    """The reviewed baseline updated with this run's files (and its time, when it mutated every file)."""
+    """The reviewed baseline updated with this run's whole files (and its time, when it mutated every file); a file
+    mutated by function keeps its reviewed entry."""
     baseline = load_mutation_baseline()
-    baseline.setdefault('files', {}).update(per_file)
+    baseline.setdefault('files', {}).update((path, entry) for path, entry in per_file.items() if 'selected' not in entry)
     for stale in set(baseline['files']) - set(runtime_files()):
         del baseline['files'][stale]
     if full:
@@ -592,6 +672,7 @@ def mutation_verdict(statuses, equivalent, shows, report, per_file=None, baselin
 
     A file's bar is MUTATION_THRESHOLD, or, while the reviewed baseline has it below that, its baseline
     score less a point: a file can rise to the threshold but not fall back (a ratchet; README.md)."""
+    statuses = dict((name, status) for name, status in statuses.items() if status != NOT_RUN)
     killed = [name for name, status in statuses.items() if status in KILLED_STATUSES]
     survivors = sorted(name for name, status in statuses.items() if status not in KILLED_STATUSES)
     reviewed = [name for name in survivors if name in equivalent]

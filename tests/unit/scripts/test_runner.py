@@ -240,3 +240,78 @@ def test_the_test_command_runs_every_stage_and_every_other_ansible_core(dev, nox
     every_core = ['matrix-%s' % core for core, _python in noxfile.MATRIX]
     assert own_core in every_core
     assert set(wanted) == set(noxfile.STAGES) | set(every_core) - {own_core}
+
+
+# --- the mutation stage's selection: a large file is mutated by function --------------------------------------------
+
+CONNECTION = 'plugins/module_utils/connection.py'
+CONNECTION_MODULE = 'ansible_collections.mlops.cloud.plugins.module_utils.connection.'
+
+
+def test_functions_are_named_as_mutmut_names_them_and_hashed_by_their_code(noxfile, tmp_path):
+    source = tmp_path / 'sample.py'
+    source.write_text('try:\n    import zlib\nexcept ImportError:\n    zlib = None\n\n\n'
+                      'def helper(value):\n    return value + 1\n\n\n'
+                      'class Reader:\n    def read(self):\n        return 2\n\n\n'
+                      'if zlib:\n    def guarded():\n        return 3\n')
+    before = noxfile.function_hashes(str(source))
+    assert sorted(before) == ['x_guarded', 'x_helper', 'xǁReaderǁread']
+    source.write_text(source.read_text().replace('return value + 1', 'return value + 1  # a comment'))
+    assert noxfile.function_hashes(str(source)) == before
+    source.write_text(source.read_text().replace('return 2', 'return 4'))
+    after = noxfile.function_hashes(str(source))
+    assert [name for name in before if before[name] != after[name]] == ['xǁReaderǁread']
+
+
+def test_a_large_file_is_mutated_in_its_changed_functions_and_one_shard_of_the_others(noxfile):
+    hashes = noxfile.function_hashes(CONNECTION)
+    assert {'x__proxy_for', 'xǁConnectionSettingsǁ_use_environment', 'xǁConnectionǁ_build_auth'} <= set(hashes)
+    reviewed = dict((name, {'sha256': digest, 'mutants': 10}) for name, digest in hashes.items())
+    reviewed['x__proxy_for'] = {'sha256': 'an older version', 'mutants': 10}
+    baseline = {'files': {CONNECTION: {'complete': True, 'mutants': noxfile.LARGE_FILE_MUTANTS + 1,
+                                       'sha256': 'an older version', 'functions': reviewed}}}
+    seen = set()
+    for count in range(noxfile.MUTATION_SHARDS):
+        paths, why, selection = noxfile.mutated_paths([], baseline, count)
+        assert paths == [CONNECTION]
+        assert 'x__proxy_for' in selection[CONNECTION]
+        assert len(selection[CONNECTION]) <= len(hashes) // noxfile.MUTATION_SHARDS + 2
+        assert 'of connection.py only' in why
+        seen.update(selection[CONNECTION])
+    assert seen == set(hashes)  # every function comes round
+    small = dict(baseline['files'][CONNECTION], mutants=noxfile.LARGE_FILE_MUTANTS)
+    assert noxfile.mutated_paths([], {'files': {CONNECTION: small}}, 0)[2] == {}
+    assert noxfile.mutated_paths(['connection.py'], baseline, 0) == ([CONNECTION], 'the files MLOPS_MUTATE names', {})
+
+
+def test_mutmut_is_given_the_selected_functions_and_every_mutant_of_the_other_files(noxfile):
+    other = 'plugins/module_utils/paging.py'
+    assert noxfile.mutant_patterns([CONNECTION, other], {}) == []
+    assert noxfile.mutant_patterns([CONNECTION, other], {CONNECTION: ['x__proxy_for']}) == [
+        CONNECTION_MODULE + 'x__proxy_for__mutmut_*', 'ansible_collections.mlops.cloud.plugins.module_utils.paging.*']
+
+
+def test_a_run_by_function_is_judged_on_its_functions_and_leaves_the_reviewed_entry(noxfile, tmp_path, monkeypatch):
+    statuses = {CONNECTION_MODULE + 'x__proxy_for__mutmut_1': 'killed',
+                CONNECTION_MODULE + 'x__proxy_for__mutmut_2': 'survived',
+                CONNECTION_MODULE + 'x_run_time_bound__mutmut_1': 'not checked'}
+    per_file = noxfile.mutation_scores(statuses, {}, [CONNECTION], {CONNECTION: ['x__proxy_for']})
+    entry = per_file[CONNECTION]
+    assert (entry['mutants'], entry['ran'], entry['killed'], entry['survived'], entry['score'], entry['complete']) == (
+        2, 2, 1, 1, 50.0, True)
+    assert entry['functions']['x__proxy_for']['mutants'] == 2 and entry['functions']['x_run_time_bound']['mutants'] == 1
+    report = str(tmp_path / 'survivors.txt')
+    with pytest.raises(noxfile.StageFailed, match='connection.py 50.0%'):
+        noxfile.mutation_verdict(statuses, {}, {CONNECTION_MODULE + 'x__proxy_for__mutmut_2': 'a diff\n'}, report,
+                                 per_file, {'files': {}})
+    with open(report, encoding='utf-8') as handle:
+        assert 'x_run_time_bound' not in handle.read()  # not run: neither a survivor nor counted
+    reviewed = tmp_path / 'baseline.json'
+    reviewed.write_text('{"files": {"%s": {"score": 95.0, "complete": true}}}' % CONNECTION)
+    monkeypatch.setattr(noxfile, 'MUTATION_BASELINE', str(reviewed))
+    written = tmp_path / 'written.json'
+    noxfile.write_mutation_baseline(str(written), per_file, 1.0, False)
+    assert '"score": 95.0' in written.read_text()
+    del entry['selected']
+    noxfile.write_mutation_baseline(str(written), per_file, 1.0, False)
+    assert '"score": 50.0' in written.read_text()
