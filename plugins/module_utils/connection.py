@@ -16,6 +16,7 @@ __metaclass__ = type
 import ipaddress
 import os
 import re
+import socket
 import time
 from urllib.parse import urlsplit
 from urllib.request import proxy_bypass_environment
@@ -168,34 +169,39 @@ def _environment_proxies(environ):
     return proxies
 
 
-def _in_network(host, entry):
-    """Whether the IPv4 address ``host`` is in ``entry`` written as a network (requests' CIDR rule: a
-    mask from 1 to 32)."""
-    address, slash, mask = entry.partition('/')
-    if not slash or not mask.isdigit() or not 1 <= int(mask) <= 32:
-        return False
+def _is_ipv4(host):
+    """Whether requests takes ``host`` for an IPv4 address (``socket.inet_aton`` reads it, short forms too)."""
     try:
-        return ipaddress.ip_address(host) in ipaddress.ip_network('%s/%s' % (address, mask), strict=False)
+        socket.inet_aton(host)
+    except OSError:
+        return False
+    return True
+
+
+def _in_network(host, entry):
+    """Whether the address ``host`` is ``entry``, or in it when it is written as a network: requests' rule,
+    a mask of 1 to 32 bits; a host part in ``entry`` is allowed (``127.0.0.1/8``)."""
+    try:
+        network = ipaddress.ip_interface(entry).network
+        return network.prefixlen > 0 and ipaddress.ip_address(host) in network
     except ValueError:
         return False
 
 
 def _bypassed(host, port, environ, proxies):
-    """Whether requests sends to ``host`` directly: ``no_proxy`` (or ``NO_PROXY``) as requests reads it,
-    then as urllib does."""
-    no_proxy = environ.get('no_proxy') or environ.get('NO_PROXY')
-    if no_proxy:
-        entries = [entry for entry in no_proxy.replace(' ', '').split(',') if entry]
-        try:
-            is_address = isinstance(ipaddress.ip_address(host), ipaddress.IPv4Address)
-        except ValueError:
-            is_address = False
-        if is_address:
-            if any(host == entry or _in_network(host, entry) for entry in entries):
-                return True
-        else:
-            with_port = '%s:%s' % (host, port) if port else host
-            if any(host.endswith(entry) or with_port.endswith(entry) for entry in entries):
+    """Whether requests (2.34) sends to ``host`` directly: ``no_proxy`` (or ``NO_PROXY``) as requests reads it
+    (networks for an address; for a name, the name or a domain of it, with or without the port), then as
+    urllib does."""
+    no_proxy = environ.get('no_proxy') or environ.get('NO_PROXY') or ''
+    entries = [entry for entry in no_proxy.replace(' ', '').split(',') if entry]
+    if _is_ipv4(host):
+        if any(_in_network(host, entry) for entry in entries):
+            return True
+    else:
+        names = (host, '%s:%s' % (host, port)) if port else (host,)
+        for entry in entries:
+            entry = entry.lstrip('.')
+            if any(name == entry or name.endswith('.' + entry) for name in names):
                 return True
     return bool(proxy_bypass_environment(host, dict((key, value) for key, (value, _name) in proxies.items())))
 

@@ -10,7 +10,6 @@ __metaclass__ = type
 
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -23,6 +22,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.catalog import DATASET
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
     Connection,
     ConnectionSettings,
+    _proxy_for,
     run_time_bound,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
@@ -267,25 +267,60 @@ def test_as_many_connections_are_kept_as_requests_may_be_in_flight(emulator, cap
 
 # --- the proxy of a cleartext warning -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize('environ', [
-    [('Http_Proxy', 'http://mixed.example:3128'), ('HTTP_PROXY', 'http://upper.example:3128')],
-    [('HTTP_PROXY', 'http://upper.example:3128'), ('http_proxy', 'http://lower.example:3128')],
-    [('HTTPS_PORT', '8443'), ('ALLOW_ALL', 'yes')],
-    [('HTTP_PROXY', 'http://upper.example:3128'), ('http_proxy', '')],
-    [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', '127.0.0.0/8')],
-    [('HTTP_PROXY', 'http://upper.example:3128'), ('no_proxy', '10.0.0.0/8,127.0.0.1')],
-    [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', '127.0.0.0/0')],
-    [('http_proxy', 'http://lower.example:3128'), ('HTTP_proxy', 'http://odd.example:3128')],
-    [('ALL_PROXY', 'http://all.example:3128'), ('REQUEST_METHOD', 'GET'), ('HTTP_PROXY', 'http://cgi.example:3128')],
-], ids=['last-of-a-spelling', 'lower-case-wins', 'not-a-proxy-variable', 'an-empty-lower-case-one-unsets',
-        'no-proxy-network', 'no-proxy-address', 'no-proxy-mask-out-of-range', 'a-lower-case-suffix-wins-in-order',
-        'cgi-http-proxy-ignored'])
-def test_the_proxy_a_cleartext_warning_names_is_the_one_requests_sends_through(monkeypatch, environ):
-    url = 'http://127.0.0.1:9'
+PROXY_CASES = {
+    'last-of-a-spelling': [('Http_Proxy', 'http://mixed.example:3128'), ('HTTP_PROXY', 'http://upper.example:3128')],
+    'lower-case-wins': [('HTTP_PROXY', 'http://upper.example:3128'), ('http_proxy', 'http://lower.example:3128')],
+    'lower-case-wins-when-first': [('http_proxy', 'http://lower.example:3128'), ('HTTP_PROXY', 'http://upper.example:3128')],
+    'not-a-proxy-variable': [('HTTPS_PORT', '8443'), ('ALLOW_ALL', 'yes')],
+    'an-empty-lower-case-one-unsets': [('HTTP_PROXY', 'http://upper.example:3128'), ('http_proxy', '')],
+    'an-empty-one-alone': [('ALL_PROXY', 'http://all.example:3128'), ('http_proxy', '')],
+    'a-lower-case-suffix-wins-in-order': [('http_proxy', 'http://lower.example:3128'), ('HTTP_proxy', 'http://odd.example:3128')],
+    'cgi-http-proxy-ignored': [('ALL_PROXY', 'http://all.example:3128'), ('REQUEST_METHOD', 'GET'),
+                               ('HTTP_PROXY', 'http://cgi.example:3128')],
+    'cgi-without-http-proxy': [('REQUEST_METHOD', 'GET'), ('ALL_PROXY', 'http://all.example:3128')],
+    'no-proxy-network': [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', '127.0.0.0/8')],
+    'no-proxy-network-with-host-bits': [('HTTP_PROXY', 'http://upper.example:3128'), ('no_proxy', '127.0.0.1/8')],
+    'no-proxy-one-bit-mask': [('HTTP_PROXY', 'http://upper.example:3128'), ('no_proxy', '0.0.0.0/1')],
+    'no-proxy-address': [('HTTP_PROXY', 'http://upper.example:3128'), ('no_proxy', '10.0.0.0/8,127.0.0.1')],
+    'no-proxy-mask-out-of-range': [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', '127.0.0.0/0')],
+}
+NAME_PROXY_CASES = {
+    'the-name-after-a-space': ('http://localhost:8080', [('HTTP_PROXY', 'http://upper.example:3128'),
+                                                         ('no_proxy', 'other.example, .localhost:8080')]),
+    'a-suffix-is-not-a-domain': ('http://localhost:8080', [('HTTP_PROXY', 'http://upper.example:3128'), ('no_proxy', 'calhost')]),
+    'a-network-is-no-name': ('http://localhost:8080', [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', '127.0.0.0/8')]),
+    'a-name-with-its-port': ('http://localhost:8080', [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', 'localhost:8080')]),
+    'a-name-without-a-port': ('http://localhost', [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', 'localhost:None')]),
+    'everything-bypassed': ('http://localhost:8080', [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', '*')]),
+}
+
+
+@pytest.mark.parametrize('url,environ', [('http://127.0.0.1:9', environ) for environ in PROXY_CASES.values()]
+                         + list(NAME_PROXY_CASES.values()), ids=list(PROXY_CASES) + list(NAME_PROXY_CASES))
+def test_the_proxy_a_cleartext_warning_names_is_the_one_requests_sends_through(monkeypatch, url, environ):
     for name, value in environ:
         monkeypatch.setenv(name, value)
     used = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    monkeypatch.undo()  # the settings read the environment they are given, not the process's
     # With project_id the token goes to ModelArts only: one endpoint, one warning.
-    warnings = ConnectionSettings(params(url, auth_token='t', project_id=OWN_PROJECT), environ=os.environ).cleartext_endpoints()
-    assert [re.search(r'through the proxy (\S+) \((\w+)\)', warning).group(1) for warning in warnings] == (
+    settings = ConnectionSettings(params(url, auth_token='t', project_id=OWN_PROJECT), environ=dict(environ))
+    assert [re.search(r'through the proxy (\S+) \((\w+)\)', warning).group(1) for warning in settings.cleartext_endpoints()] == (
         [urlsplit(used).hostname] if used else [])
+
+
+@pytest.mark.parametrize('url,no_proxy', [
+    ('http://modelarts.eu-de.example:8080', 'eu-de.example'),
+    ('http://modelarts.eu-de.example:8080', 'de.example'),
+    ('http://modelarts.eu-de.example:8080', '.eu-de.example:8080'),
+    ('http://modelarts.eu-de.example:8080', 'eu-de.example:9090'),
+    ('http://modelarts.eu-de.example', 'eu-de.example:None'),
+])
+def test_a_domain_in_no_proxy_bypasses_the_proxy_as_requests_does(monkeypatch, url, no_proxy):
+    """The names a cleartext warning is not given for: the endpoints under a domain of no_proxy."""
+    environ = [('HTTP_PROXY', 'http://upper.example:3128'), ('no_proxy', no_proxy)]
+    for name, value in environ:
+        monkeypatch.setenv(name, value)
+    used = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    monkeypatch.undo()
+    parts = urlsplit(url)
+    assert _proxy_for(parts.hostname, dict(environ), parts.port)[0] == (urlsplit(used).hostname if used else None)
