@@ -53,7 +53,8 @@ MATRIX_STAGES = ('units', 'integration', 'sanity', 'lint')
 CORE_INDEPENDENT = 'core_independent'
 # The mutation stage mutates every runtime file: module_utils, plugin_utils and the lookups (mutmut
 # mutates function bodies; the modules and lookups are declarations). MLOPS_MUTATE names a subset
-# ("retries.py paging.py", or paths) for a quicker local run.
+# ("retries.py paging.py", or paths) for a quicker local run, or functions of a file
+# ("connection.py::x__proxy_for,xǁConnectionǁ_build_auth", as mutmut names them).
 MUTATED_FILES = ('plugins/module_utils/*.py', 'plugins/plugin_utils/*.py', 'plugins/lookup/*.py')
 MUTATION_THRESHOLD = 90.0  # per cent of the mutants not reviewed as equivalent that the tests must kill
 EQUIVALENT_MUTANTS = os.path.join(ROOT, 'tests', 'mutation', 'equivalent.txt')
@@ -505,11 +506,15 @@ def mutated_paths(names, baseline=None, count=None):
     if names == ['all']:
         return every, 'every runtime file (a full run)', {}
     if names:
-        chosen = [path for path in every if path in names or os.path.basename(path) in names]
-        unknown = [name for name in names if not any(name in (path, os.path.basename(path)) for path in every)]
+        files = dict((name.partition('::')[0], name.partition('::')[2]) for name in names)
+        chosen = [path for path in every if path in files or os.path.basename(path) in files]
+        unknown = [name for name in files if not any(name in (path, os.path.basename(path)) for path in every)]
         if unknown:
             raise StageFailed('MLOPS_MUTATE names files that are not mutated: %s' % ', '.join(unknown))
-        return chosen, 'the files MLOPS_MUTATE names', {}
+        # file.py::x_name,xǁClassǁname: only those functions (mutmut's names), judged but not recorded
+        selection = dict((path, functions.split(',')) for path in chosen
+                         for functions in [files.get(path) or files.get(os.path.basename(path))] if functions)
+        return chosen, 'the files MLOPS_MUTATE names', selection
     reviewed = (baseline or {}).get('files', {})
     measured = [path for path in every if reviewed.get(path, {}).get('complete')]
     unmeasured = [path for path in every if path not in measured]

@@ -282,6 +282,9 @@ def test_a_large_file_is_mutated_in_its_changed_functions_and_one_shard_of_the_o
     small = dict(baseline['files'][CONNECTION], mutants=noxfile.LARGE_FILE_MUTANTS)
     assert noxfile.mutated_paths([], {'files': {CONNECTION: small}}, 0)[2] == {}
     assert noxfile.mutated_paths(['connection.py'], baseline, 0) == ([CONNECTION], 'the files MLOPS_MUTATE names', {})
+    assert noxfile.mutated_paths(['connection.py::x__proxy_for,x_run_time_bound', 'paging.py'], baseline, 0) == (
+        ['plugins/module_utils/connection.py', 'plugins/module_utils/paging.py'], 'the files MLOPS_MUTATE names',
+        {CONNECTION: ['x__proxy_for', 'x_run_time_bound']})
 
 
 def test_mutmut_is_given_the_selected_functions_and_every_mutant_of_the_other_files(noxfile):
