@@ -86,6 +86,7 @@ MUTATION_SHARDS = 8
 # others, and judges those. A whole-file run (MLOPS_MUTATE) is what the reviewed baseline records.
 LARGE_FILE_MUTANTS = 400
 KILLED_STATUSES = ('killed', 'timeout', 'caught by type check')
+MUTMUT_TIMEOUT_MULTIPLIER = 5  # a mutant whose tests take 5 times their clean run (plus a second) timed out: killed
 NOT_RUN = 'not checked'  # a mutant outside the run's selection, or left when a run was cut short
 WARNING_RE = re.compile(r'\[(DEPRECATION )?WARNING\]|^WARNING:', re.MULTILINE)
 
@@ -587,6 +588,9 @@ def mutmut_config(paths, tests=None):
     lines = ['[mutmut]', 'source_paths = ' + collection + 'plugins/', 'also_copy = ' + collection,
              'pytest_add_cli_args_test_selection =\n' + '\n'.join('    ' + test for test in selection),
              'pytest_add_cli_args = -p no:cacheprovider',
+             # A mutant that stalls the client waits without using CPU: mutmut's default (15 times the clean
+             # run of its tests, up to 5 minutes for client.request) let one stall a worker for that long.
+             'timeout_multiplier = %s' % MUTMUT_TIMEOUT_MULTIPLIER,
              'only_mutate =\n' + '\n'.join('    %s%s' % (collection, path) for path in paths)]
     return '\n'.join(lines) + '\n'
 
