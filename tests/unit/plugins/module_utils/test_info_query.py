@@ -184,3 +184,26 @@ def test_a_gate_message_names_fewer_when_long_ones_do_not_fit():
     assert message.count('is FAILED') == 3 and message.endswith('; and 2 more; required: SUCCESSED')
     alone = gate_message('x' * 2000, [], 'required: SUCCESSED')
     assert alone == 'x' * (MAX_GATE_MESSAGE - len('...; required: SUCCESSED')) + '...; required: SUCCESSED'
+
+
+GATE_TAIL = 't' * 50
+
+
+@pytest.mark.parametrize('lengths,shown', [
+    # 'h: ' and three names joined by '; ', then '; ' and the tail: 999, 1000 and 1001 characters.
+    ([300, 300, 340], 3),
+    ([300, 300, 341], 3),
+    ([300, 300, 342], 2),
+    # Two names that do not fit together: the first is named alone.
+    ([600, 600], 1),
+])
+def test_a_gate_message_names_every_offender_that_fits_to_the_last_character(lengths, shown):
+    named = [chr(ord('a') + number) * length for number, length in enumerate(lengths)]
+    more = len(named) - shown
+    assert gate_message('h', named, GATE_TAIL) == 'h: %s%s; %s' % (
+        '; '.join(named[:shown]), '; and %d more' % more if more else '', GATE_TAIL)
+
+
+def test_a_gate_message_cuts_the_one_name_that_does_not_fit_rather_than_naming_none():
+    message = gate_message('h', ['a' * 2000, 'b'], GATE_TAIL)
+    assert message == 'h: %s...; %s' % ('a' * (MAX_GATE_MESSAGE - len('h: ...; ') - len(GATE_TAIL)), GATE_TAIL)
