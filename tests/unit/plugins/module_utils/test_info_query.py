@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The data source's parts that need no HTTP: options and their checks, states, waiting's end, messages."""
+"""The data source: its options and their checks, states, waiting's end and messages; then, against the emulator,
+what a run asks the API for, what it returns and how its gates fail."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import pytest
+import requests
 from hypothesis import given, strategies as st
 
 from ansible_collections.mlops.cloud.plugins.module_utils.catalog import (
@@ -27,7 +29,10 @@ from ansible_collections.mlops.cloud.plugins.module_utils.info_query import (
     validate_info_params,
     wait_is_over,
 )
+from ansible_collections.mlops.cloud.plugins.modules import modelarts_dataset_export_tasks_info, modelarts_dataset_info
+from ansible_collections.mlops.cloud.tests.unit.plugins.modules import emulator_admin
 from ansible_collections.mlops.cloud.tests.unit.plugins.modules.params import default_params
+from ansible_collections.mlops.cloud.tests.unit.plugins.modules.run_module import run_main
 
 
 def params(resource, **overrides):
@@ -207,3 +212,84 @@ def test_a_gate_message_names_every_offender_that_fits_to_the_last_character(len
 def test_a_gate_message_cuts_the_one_name_that_does_not_fit_rather_than_naming_none():
     message = gate_message('h', ['a' * 2000, 'b'], GATE_TAIL)
     assert message == 'h: %s...; %s' % ('a' * (MAX_GATE_MESSAGE - len('h: ...; ') - len(GATE_TAIL)), GATE_TAIL)
+
+
+# --- against the emulator (the ``emulator`` fixture of conftest.py: reset to its seed data) ---
+
+# From emulator/seed.py.
+EMPTY_ID = 'datasetEmptyxxxxxxxx'
+DETECTION_ID = 'datasetDetectionxxxx'
+DATASET_250_ID = 'dataset250xxxxxxxxxx'
+EU_NL_PROJECT_ID = '9f8e7d6c5b4a40312a1b0c9d8e7f6a5b'
+GATE_HINT = '(allow_empty: true passes an empty selection)'
+
+
+def add_faults(emulator, **faults):
+    assert requests.post(emulator + '/_emulator/faults', json=faults, timeout=10).status_code == 200
+
+
+def test_a_dataset_named_in_the_play_is_looked_up_by_the_apis_name_filter(emulator):
+    failed, result, _output = run_main(modelarts_dataset_export_tasks_info, emulator, dataset_name='dataset-empty')
+    assert not failed, result
+    assert result['dataset_id'] == EMPTY_ID
+    assert emulator_admin.list_queries(emulator, '/datasets') == ['limit=100&offset=0&search_content=dataset-empty']
+
+
+def test_a_dataset_name_that_two_datasets_have_names_both_and_lists_no_export_task(emulator):
+    # A day newer than the seed's dataset-empty: listed first, newest first.
+    newer = emulator_admin.add_dataset(emulator, 'dataset-empty')
+    failed, result, _output = run_main(modelarts_dataset_export_tasks_info, emulator, dataset_name='dataset-empty')
+    assert failed
+    assert result['msg'] == '2 datasets are named dataset-empty: %s, %s; use dataset_id' % (newer, EMPTY_ID)
+    assert emulator_admin.list_queries(emulator, '/export-tasks') == []
+
+
+def test_an_empty_selection_names_every_status_it_asked_for(emulator):
+    failed, result, _output = run_main(modelarts_dataset_export_tasks_info, emulator, dataset_id=EMPTY_ID,
+                                       status=['INIT', 'RUNNING'], require_status=['SUCCESSED'])
+    assert failed
+    assert result['msg'] == ('No export task of dataset %s matched status INIT or RUNNING; required: SUCCESSED %s'
+                             % (EMPTY_ID, GATE_HINT))
+
+
+def test_a_project_wide_gate_over_a_project_without_datasets_says_so(emulator):
+    failed, result, _output = run_main(modelarts_dataset_info, emulator, project_id=EU_NL_PROJECT_ID,
+                                       include=['export_tasks'], require_export_status=['SUCCESSED'])
+    assert failed
+    assert result['msg'] == 'No dataset matched (the project has none); require_export_status: SUCCESSED %s' % GATE_HINT
+    assert result['violations'] == [] and result['datasets'] == []
+
+
+def test_each_included_child_comes_with_its_status_counts(emulator):
+    failed, result, _output = run_main(modelarts_dataset_info, emulator, dataset_id=DETECTION_ID,
+                                       include=['export_tasks', 'versions', 'import_tasks'])
+    assert not failed, result
+    dataset = result['datasets'][0]
+    assert dataset['export_tasks_status_counts'] == {'INIT': 0, 'RUNNING': 1, 'SUCCESSED': 1, 'FAILED': 1}
+    assert dataset['versions_status_counts'] == {'CREATING': 1, 'RUNNING': 1, 'DELETING': 1, 'DELETED': 1, 'ERROR': 1}
+    assert dataset['import_tasks_status_counts'] == {'QUEUING': 1, 'STARTING': 1, 'RUNNING': 1, 'COMPLETED': 1,
+                                                     'FAILED': 1, 'NOT_EXIST': 1}
+
+
+def test_a_failed_child_listing_names_the_dataset_as_it_was_listed(emulator):
+    add_faults(emulator, status_sequence=[500], only_paths_containing='export-tasks')
+    failed, result, _output = run_main(modelarts_dataset_info, emulator, dataset_name='dataset-detection',
+                                       include=['export_tasks'], max_retries=0)
+    assert failed
+    assert result['msg'].startswith('List export tasks of dataset dataset-detection (%s) (page 0) failed: HTTP 500'
+                                    % DETECTION_ID), result['msg']
+
+
+def test_a_child_gate_names_failures_first_and_each_rule_with_every_state_it_allows(emulator):
+    dataset_id = emulator_admin.add_dataset(emulator, 'no-exports', versions=[dict(
+        version_id='brokenVersion', version_name='V001', status=4, message='publish failed', create_time=1700000000000)])
+    failed, result, _output = run_main(modelarts_dataset_info, emulator, dataset_id=dataset_id,
+                                       include=['export_tasks', 'versions'], require_export_status=['SUCCESSED', 'RUNNING'],
+                                       require_version_status=['RUNNING'])
+    assert failed
+    label = 'dataset no-exports (%s)' % dataset_id
+    assert result['msg'] == ('2 violations in 1 dataset: dataset version brokenVersion of %s is ERROR (publish failed); '
+                             '%s has no export task; require_export_status: SUCCESSED or RUNNING; '
+                             'require_version_status: RUNNING' % (label, label))
+    assert [(found['resource'], found['error']) for found in result['violations']] == [
+        ('dataset version', 'publish failed'), ('export task', 'no export task')]
