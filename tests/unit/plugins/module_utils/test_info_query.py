@@ -244,12 +244,12 @@ def test_a_dataset_name_that_two_datasets_have_names_both_and_lists_no_export_ta
     assert emulator_admin.list_queries(emulator, '/export-tasks') == []
 
 
-def test_an_empty_selection_names_every_status_it_asked_for(emulator):
+def test_an_empty_selection_names_every_status_it_asked_for_and_every_one_it_requires(emulator):
     failed, result, _output = run_main(modelarts_dataset_export_tasks_info, emulator, dataset_id=EMPTY_ID,
-                                       status=['INIT', 'RUNNING'], require_status=['SUCCESSED'])
+                                       status=['INIT', 'RUNNING'], require_status=['SUCCESSED', 'FAILED'])
     assert failed
-    assert result['msg'] == ('No export task of dataset %s matched status INIT or RUNNING; required: SUCCESSED %s'
-                             % (EMPTY_ID, GATE_HINT))
+    assert result['msg'] == ('No export task of dataset %s matched status INIT or RUNNING; required: SUCCESSED or '
+                             'FAILED %s' % (EMPTY_ID, GATE_HINT))
 
 
 def test_a_project_wide_gate_over_a_project_without_datasets_says_so(emulator):
