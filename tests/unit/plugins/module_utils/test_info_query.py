@@ -293,3 +293,15 @@ def test_a_child_gate_names_failures_first_and_each_rule_with_every_state_it_all
                              'require_version_status: RUNNING' % (label, label))
     assert [(found['resource'], found['error']) for found in result['violations']] == [
         ('dataset version', 'publish failed'), ('export task', 'no export task')]
+
+
+def test_a_childs_pages_are_read_one_after_another_so_a_page_that_fails_is_the_last_asked_for(emulator):
+    # Page 1 of dataset-250's three pages of export tasks trickles until the 1 s timeout cuts it:
+    # pages read together would have asked for page 2 meanwhile.
+    add_faults(emulator, trickle_body=2, skip_first=1, trickle_seconds=5, only_paths_containing='/export-tasks')
+    failed, result, _output = run_main(modelarts_dataset_info, emulator, dataset_id=DATASET_250_ID,
+                                       include=['export_tasks'], timeout=1, max_retries=0)
+    assert failed
+    assert result['msg'].startswith('List export tasks of dataset dataset-250 (%s) (page 1) failed: timed out: no '
+                                    'complete answer within timeout (1 s)' % DATASET_250_ID), result['msg']
+    assert emulator_admin.list_queries(emulator, '/export-tasks') == ['limit=100&offset=0', 'limit=100&offset=1']
