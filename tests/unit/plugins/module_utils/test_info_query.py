@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 import pytest
 import requests
 from hypothesis import given, strategies as st
@@ -20,8 +22,10 @@ from ansible_collections.mlops.cloud.plugins.module_utils.catalog import (
     VERSION_STATES,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import connection_argument_spec
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, InterruptedRunError
 from ansible_collections.mlops.cloud.plugins.module_utils.info_query import (
     MAX_GATE_MESSAGE,
+    InfoQuery,
     describe_unfinished,
     gate_message,
     info_argument_spec,
@@ -30,9 +34,15 @@ from ansible_collections.mlops.cloud.plugins.module_utils.info_query import (
     wait_is_over,
 )
 from ansible_collections.mlops.cloud.plugins.modules import modelarts_dataset_export_tasks_info, modelarts_dataset_info
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.emulator_connection import connect
 from ansible_collections.mlops.cloud.tests.unit.plugins.modules import emulator_admin
 from ansible_collections.mlops.cloud.tests.unit.plugins.modules.params import default_params
-from ansible_collections.mlops.cloud.tests.unit.plugins.modules.run_module import run_main
+from ansible_collections.mlops.cloud.tests.unit.plugins.modules.run_module import (
+    ACCESS_KEY,
+    PROJECT_ID,
+    SECRET_KEY,
+    run_main,
+)
 
 
 def params(resource, **overrides):
@@ -305,3 +315,23 @@ def test_a_childs_pages_are_read_one_after_another_so_a_page_that_fails_is_the_l
     assert result['msg'].startswith('List export tasks of dataset dataset-250 (%s) (page 1) failed: timed out: no '
                                     'complete answer within timeout (1 s)' % DATASET_250_ID), result['msg']
     assert emulator_admin.list_queries(emulator, '/export-tasks') == ['limit=100&offset=0', 'limit=100&offset=1']
+
+
+def test_a_failed_child_listing_stops_the_others_so_none_waits_on_to_retry(emulator):
+    # dataset-example's export tasks are throttled (a retry in 5 s); dataset-empty's fail for good.
+    add_faults(emulator, status_sequence=[429], retry_after=5, only_paths_containing='WxCREuCkBSAlQr9xrde/export-tasks')
+    add_faults(emulator, control_chars=1, only_paths_containing=EMPTY_ID + '/export-tasks')
+    connection = connect(emulator, access_key=ACCESS_KEY, secret_key=SECRET_KEY, project_id=PROJECT_ID)
+    try:
+        query = InfoQuery(DATASETS, params(DATASETS, search_content='dataset-e', include=['export_tasks']), connection,
+                          time.monotonic())
+        with pytest.raises(ApiError) as failure:
+            query.gather()
+        assert str(failure.value).startswith('List export tasks of dataset dataset-empty (%s) (page 0) failed: HTTP 400'
+                                             % EMPTY_ID)
+        # The run is cancelled: the throttled listing gives up its retry at once (its thread would otherwise
+        # keep a module's process alive until then), and nothing more is sent.
+        with pytest.raises(InterruptedRunError):
+            connection.client.get(connection.modelarts_endpoint, '/v2/%s/datasets' % PROJECT_ID, action='List datasets')
+    finally:
+        connection.close()
