@@ -335,3 +335,15 @@ def test_a_failed_child_listing_stops_the_others_so_none_waits_on_to_retry(emula
             connection.client.get(connection.modelarts_endpoint, '/v2/%s/datasets' % PROJECT_ID, action='List datasets')
     finally:
         connection.close()
+
+
+def test_each_poll_of_a_wait_has_the_whole_item_budget_again(emulator):
+    # Every poll re-reads the list (two unfinished on one page): two items each time, within max_items 2
+    # because a poll's answers replace the last one's, never add up with them.
+    dataset_id = emulator_admin.add_dataset(emulator, 'two-running', running=[
+        dict(task_id='runningOne', seconds=2, outcome='SUCCESSED'), dict(task_id='runningTwo', seconds=2, outcome='SUCCESSED')])
+    failed, result, _output = run_main(modelarts_dataset_export_tasks_info, emulator, dataset_id=dataset_id, wait=True,
+                                       wait_sleep=1, wait_timeout=60, max_items=2)
+    assert not failed, result
+    assert result['status_counts'] == {'INIT': 0, 'RUNNING': 0, 'SUCCESSED': 2, 'FAILED': 0}
+    assert len(emulator_admin.list_queries(emulator, '/export-tasks')) >= 2
