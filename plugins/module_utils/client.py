@@ -22,7 +22,7 @@ try:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - exercised by the module's missing_required_lib path
-    requests = urllib3 = Timeout = None
+    requests = urllib3 = Timeout = UnredirectedSession = None
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
@@ -254,6 +254,16 @@ if HAS_REQUESTS:
 
     WATCHED_POOLS = {'http': _WatchedHTTPPool, 'https': _WatchedHTTPSPool}
 
+    class UnredirectedSession(requests.Session):
+        """A session that neither follows a redirect nor reads its body.
+
+        Even with ``allow_redirects=False``, ``requests`` prepares the redirect it would have followed
+        (``Response.next``), and to do so reads the redirect's body whole, decompressed and without bound:
+        a 302 with a 200 KB gzip body took 400 MB. Without a redirect target it prepares nothing and reads nothing."""
+
+        def get_redirect_target(self, resp):
+            return None
+
     class _WatchedAdapter(requests.adapters.HTTPAdapter):
         """Pools whose connections the ``Watchdog`` can cut, directly and through an HTTP(S) proxy."""
 
@@ -284,7 +294,7 @@ class ApiClient:
 
     def __init__(self, timeout=30, validate_certs=True, ca_cert=None, retry_policy=None,
                  pool_size=10, deadline=None, bound_name='the time bound of this run', cancel=None, budget=None):
-        self.session = requests.Session()
+        self.session = UnredirectedSession()
         # Concurrent page requests each need a pooled connection to reuse.
         adapter = _WatchedAdapter(pool_connections=2, pool_maxsize=max(10, pool_size))
         self.session.mount('https://', adapter)

@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - the module fails earlier with missing_
 from ansible_collections.mlops.cloud.plugins.module_utils.client import (
     USER_AGENT,
     AnswerReadError,
+    UnredirectedSession,
     describe_transport_error,
     error_from_answer,
     read_answer,
@@ -128,7 +129,7 @@ class MetadataKeySource:
         """(status, headers, body bytes) of one request to the service, never through a proxy."""
         deadline = self._deadline(action)
         headers = dict(headers, **{'User-Agent': USER_AGENT, 'Accept': 'application/json'})
-        with requests.Session() as session:
+        with UnredirectedSession() as session:
             session.trust_env = False  # no proxy, no ~/.netrc, no REQUESTS_CA_BUNDLE from the environment
             try:
                 response = session.request(method, self._endpoint + path, headers=headers, proxies=NO_PROXIES,

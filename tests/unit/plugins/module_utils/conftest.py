@@ -13,6 +13,9 @@ import sys
 import pytest
 import requests
 
+from ansible_collections.mlops.cloud.plugins.module_utils.client import MAX_ANSWER_BYTES
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import zeros_gzipped
+
 TREE_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 
 
@@ -23,6 +26,12 @@ def no_machine_credentials(monkeypatch, tmp_path):
         if name.startswith(('OS_', 'HW_', 'HUAWEICLOUD_SDK_')) or name.lower().endswith('_proxy'):
             monkeypatch.delenv(name)
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
+
+
+@pytest.fixture(scope='session')
+def gzip_bomb():
+    """More than MAX_ANSWER_BYTES of zeros in a gzip stream of about 32 KiB."""
+    return zeros_gzipped(MAX_ANSWER_BYTES + 1)
 
 
 @pytest.fixture

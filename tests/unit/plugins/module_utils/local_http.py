@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A scripted HTTP server on 127.0.0.1 as the client tests run it: the handler's common part (HTTP/1.1, an answer
-announced with its Content-Length, no log lines) and the server started for a test and stopped after it."""
+announced with its Content-Length, no log lines) and the server started for a test and stopped after it; and
+what the tests of how much of an answer is read need: a decompression bomb, and the memory a call took."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,7 +10,11 @@ __metaclass__ = type
 
 import contextlib
 import threading
+import tracemalloc
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 
 class QuietHandler(BaseHTTPRequestHandler):
@@ -51,3 +56,24 @@ def serving(handler_class, poll_interval=0.5, context=None):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def zeros_gzipped(size):
+    """A gzip stream of ``size`` zero bytes, compressed a MiB at a time (about a thousandth of ``size``)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1024 * 1024)
+    parts = [compressor.compress(block) for index in range(size // len(block))]
+    parts.append(compressor.compress(bytes(size % len(block))))
+    parts.append(compressor.flush())
+    return b''.join(parts)
+
+
+def peak_memory_of(error_class, function, *args):
+    """The most memory allocated at once while ``function(*args)`` ran, and the ``error_class`` it raised."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(error_class) as raised:
+            function(*args)
+        return tracemalloc.get_traced_memory()[1], raised.value
+    finally:
+        tracemalloc.stop()

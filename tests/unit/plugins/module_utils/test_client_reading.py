@@ -15,7 +15,6 @@ import gzip
 import os
 import threading
 import time
-import tracemalloc
 import zlib
 
 import pytest
@@ -36,7 +35,12 @@ from ansible_collections.mlops.cloud.plugins.module_utils.client import (
     read_answer,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError
-from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import (
+    QuietHandler,
+    peak_memory_of,
+    serving,
+    zeros_gzipped,
+)
 
 DOCUMENT = b'{"export_tasks": [{"task_id": "t1", "status": "SUCCESSED"}], "total_count": 1}'
 # A trickling answer sends one byte this often; a stalled one is silent this long, then hangs up.
@@ -50,16 +54,6 @@ SLACK = 3.0
 def deflated(data):
     """``data`` as a zlib stream (what HTTP calls deflate)."""
     return zlib.compress(data)
-
-
-def zeros_gzipped(size):
-    """A gzip stream of ``size`` zero bytes, compressed a MiB at a time."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    block = bytes(1024 * 1024)
-    parts = [compressor.compress(block) for index in range(size // len(block))]
-    parts.append(compressor.compress(bytes(size % len(block))))
-    parts.append(compressor.flush())
-    return b''.join(parts)
 
 
 class Answers(QuietHandler):
@@ -285,17 +279,6 @@ def test_without_a_limit_a_decompression_bomb_is_refused_past_max_answer_bytes(s
     assert flags(error) == (False, False, True)
 
 
-def peak_memory_of(function, *args):
-    """The most memory allocated at once while ``function(*args)`` ran, and what it raised."""
-    tracemalloc.start()
-    try:
-        with pytest.raises(AnswerReadError) as raised:
-            function(*args)
-        return tracemalloc.get_traced_memory()[1], raised.value
-    finally:
-        tracemalloc.stop()
-
-
 def test_a_decompression_bomb_is_decompressed_no_further_than_the_limit():
     limit = 2 * 1024 * 1024
     compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
@@ -304,7 +287,7 @@ def test_a_decompression_bomb_is_decompressed_no_further_than_the_limit():
     bomb = compressor.compress(bytes(32 * 1024 * 1024)) + compressor.flush()
     assert len(bomb) < READ_CHUNK_BYTES
     response = ScriptedResponse(ScriptedRaw([first, bomb]), 'gzip')
-    peak, error = peak_memory_of(read_answer, response, time.monotonic() + 10, limit)
+    peak, error = peak_memory_of(AnswerReadError, read_answer, response, time.monotonic() + 10, limit)
     assert flags(error) == (False, False, True)
     # The body and one copy of it; decompressing the whole read, or twice the limit, would take more than this.
     assert peak < 3 * limit
@@ -313,7 +296,7 @@ def test_a_decompression_bomb_is_decompressed_no_further_than_the_limit():
 def test_an_answer_announcing_a_huge_length_is_read_in_bounded_chunks(server):
     declared = 64 * 1024 * 1024
     response = server([('Content-Length', str(declared))], os.urandom(512 * 1024), 'hold')
-    peak, error = peak_memory_of(read_answer, response, time.monotonic() + 10, 100 * 1024)
+    peak, error = peak_memory_of(AnswerReadError, read_answer, response, time.monotonic() + 10, 100 * 1024)
     assert flags(error) == (False, False, True)
     assert peak < declared // 8
 

@@ -44,7 +44,7 @@ from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.emulator_co
     params,
     routes,
 )
-from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, peak_memory_of, serving
 
 SESSION_ROUTE = 'PUT /meta-data/latest/api/token'
 KEYS_ROUTE = 'GET /openstack/latest/securitykey'
@@ -205,7 +205,10 @@ class ScriptedMetadata(QuietHandler):
         self.seen.append((self.command, self.path, dict(self.headers.items())))
         answers = self.script.get((self.command, self.path)) or [(500, {}, b'{}')]
         status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
-        self.send_answer(status, body, headers)
+        try:
+            self.send_answer(status, body, headers)
+        except OSError:
+            pass  # the client hung up without reading the body
 
     do_GET = do_PUT = _serve
 
@@ -318,12 +321,16 @@ def test_a_refused_session_step_names_the_service_and_the_answer(scripted):
 
 
 @pytest.mark.parametrize('status', [300, 302, 307])
-def test_a_redirect_is_not_followed_and_names_metadata_endpoint(scripted, status):
-    script(session=[(status, {'Location': KEYS_PATH}, b'')])
-    with pytest.raises(TransportError) as failure:
-        source_for(scripted)()
-    assert str(failure.value).startswith('Opening a session with the ECS metadata service (127.0.0.1:')
-    assert 'failed: HTTP %d redirect, not followed; check metadata_endpoint' % status in str(failure.value)
+@pytest.mark.parametrize('gzipped', [False, True], ids=['empty', 'gzip-bomb'])
+def test_a_redirect_is_not_followed_nor_its_body_read_and_names_metadata_endpoint(scripted, gzip_bomb, status, gzipped):
+    # requests reads (and decompresses) a redirect's body to prepare the request it would follow, even
+    # with allow_redirects=False: the bomb would take twice MAX_ANSWER_BYTES.
+    headers = {'Location': KEYS_PATH, 'Content-Encoding': 'gzip'} if gzipped else {'Location': KEYS_PATH}
+    script(session=[(status, headers, gzip_bomb if gzipped else b'')])
+    peak, failure = peak_memory_of(TransportError, source_for(scripted))
+    assert str(failure).startswith('Opening a session with the ECS metadata service (127.0.0.1:')
+    assert 'failed: HTTP %d redirect, not followed; check metadata_endpoint' % status in str(failure)
+    assert peak < 4 * 1024 * 1024
     assert requests_seen() == [('PUT', SESSION_PATH)]
 
 

@@ -17,7 +17,11 @@ from ansible_collections.mlops.cloud.plugins.module_utils.auth import StaticToke
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, TimeBoundError, TransportError
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
-from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
+from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import (
+    QuietHandler,
+    peak_memory_of,
+    serving,
+)
 
 # From emulator/seed.py: the example dataset (two export tasks) in project eu-de.
 PROJECT_ID = '0a1b2c3d4e5f40718293a4b5c6d7e8f9'
@@ -134,10 +138,12 @@ def test_a_slow_answer_within_the_runs_bound_is_the_servers_timeout(emulator):
 
 
 class Redirecting(QuietHandler):
-    """Answers every request with a redirect to ``target``; ``target`` records what reaches it."""
+    """Answers every request with a redirect to ``target``, its body ``gzipped`` (with Content-Encoding: gzip)
+    when not empty; ``target`` records what reaches it."""
 
     status = 302
     target = None
+    gzipped = b''
     reached = []
 
     def do_GET(self):
@@ -145,12 +151,19 @@ class Redirecting(QuietHandler):
             self.reached.append(dict(self.headers))
             self.send_answer(200, b'{}', {})
             return
-        self.send_answer(self.status, b'', {'Location': self.target + '/stolen'})
+        headers = {'Location': self.target + '/stolen'}
+        if self.gzipped:
+            headers['Content-Encoding'] = 'gzip'
+        try:
+            self.send_answer(self.status, self.gzipped, headers)
+        except OSError:
+            pass  # the client hung up without reading the body
 
 
 @pytest.fixture
 def redirecting():
     Redirecting.reached = []
+    Redirecting.gzipped = b''
     with serving(Redirecting) as url:
         Redirecting.target = url.replace('127.0.0.1', 'localhost')
         yield url
@@ -166,4 +179,20 @@ def test_a_redirect_is_reported_and_never_followed(redirecting, status):
     message = str(raised.value)
     assert message.startswith('List export tasks failed: HTTP %d redirect to localhost' % status)
     assert 'not followed' in message and 'secret-token-value' not in message
+    assert Redirecting.reached == []
+
+
+@pytest.mark.parametrize('status', [300, 301, 302, 303, 307, 308])
+def test_the_body_of_a_redirect_is_not_read(redirecting, gzip_bomb, status):
+    # requests reads (and decompresses) a redirect's body to prepare the request it would follow, even
+    # with allow_redirects=False: this one would take twice MAX_ANSWER_BYTES; 300 is no redirect to requests.
+    Redirecting.status = status
+    Redirecting.gzipped = gzip_bomb
+    client = ApiClient(timeout=10, retry_policy=policy(max_retries=0))
+    try:
+        peak, error = peak_memory_of(TransportError, client.get, redirecting, TASKS_PATH, None, 'List export tasks')
+    finally:
+        client.close()
+    assert str(error).startswith('List export tasks failed: HTTP %d redirect to localhost' % status)
+    assert peak < 4 * 1024 * 1024
     assert Redirecting.reached == []
