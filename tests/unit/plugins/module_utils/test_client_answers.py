@@ -30,13 +30,15 @@ PATH = '/v2/p1/datasets'
 
 
 class Scripted(QuietHandler):
-    """Sends the ``answers`` (status, headers, body bytes) in turn, the last one again once they run out."""
+    """Sends the ``answers`` (status, headers, body bytes) in turn, the last one again once they run out;
+    records each request (method, path) in ``seen`` and its body with its Content-Type in ``received``."""
 
     answers = []
     seen = []
+    received = []
 
     def _serve(self):
-        self.rfile.read(int(self.headers.get('Content-Length') or 0))
+        self.received.append((self.headers.get('Content-Type'), self.rfile.read(int(self.headers.get('Content-Length') or 0))))
         self.seen.append((self.command, self.path))
         status, headers, body = self.answers[min(len(self.seen), len(self.answers)) - 1]
         self.send_answer(status, body, headers)
@@ -48,6 +50,7 @@ class Scripted(QuietHandler):
 def server():
     Scripted.answers = []
     Scripted.seen = []
+    Scripted.received = []
     with serving(Scripted) as url:
         yield url
 
@@ -71,10 +74,20 @@ def failure_of(server, error_class=ApiError):
 def test_a_success_is_returned_with_its_status_body_and_headers(server):
     answer_with(201, b'{"dataset_id": "d1"}', {'Content-Type': 'application/json', 'X-Request-Id': 'req-1'})
     api = client()
-    response = api.request('POST', server, PATH, json_body={'name': 'd1'}, action='Create dataset')
+    response = api.request('POST', server, PATH, json_body={'name': 'd1', 'labels': ['caf\u00e9']}, action='Create dataset')
     api.close()
     assert (response.status, response.body, response.headers['X-Request-Id']) == (201, {'dataset_id': 'd1'}, 'req-1')
     assert Scripted.seen == [('POST', PATH)]
+    assert Scripted.received == [('application/json;charset=UTF-8', b'{"name": "d1", "labels": ["caf\\u00e9"]}')]
+
+
+def test_a_request_without_a_json_body_sends_no_body_and_no_content_type(server):
+    answer_with(200, b'{}')
+    api = client()
+    assert api.request('POST', server, PATH, action='Start export').body == {}
+    assert api.get(server, PATH) == {}
+    api.close()
+    assert Scripted.received == [(None, b''), (None, b'')]
 
 
 @pytest.mark.parametrize('body, message', [
