@@ -364,8 +364,11 @@ class ApiClient:
             except (requests.exceptions.RequestException, AnswerReadError) as exc:
                 if attempt.reason == 'cancel':
                     raise InterruptedRunError('%s cancelled: the run was interrupted' % action)
-                if attempt.reason == 'deadline' or _answer_timed_out(exc):
-                    # The watchdog or a socket timeout, whichever came first: the same for the user.
+                connect_timeout = isinstance(exc, requests.exceptions.ConnectTimeout)
+                if not connect_timeout and (attempt.reason == 'deadline' or _answer_timed_out(exc)):
+                    # The watchdog or a socket timeout, whichever came first: the same for the user. The watchdog
+                    # cannot cut a connection still being made (it has no socket yet), but reaches its deadline as
+                    # the connect timeout does: that is still a connect timeout, which every method may retry.
                     exc = AnswerReadError('timed out: no complete answer within timeout (%d s)' % self.timeout,
                                           retryable=True, timed_out=True)
                 if self._run_bound_ended(attempt_deadline, exc):
@@ -374,8 +377,7 @@ class ApiClient:
                         action, self.bound_name, host))
                 error = TransportError('%s failed: %s' % (action, describe_transport_error(exc, host)))
                 retry_number += 1
-                retryable = _is_retryable_transport(exc) and (
-                    repeatable or isinstance(exc, requests.exceptions.ConnectTimeout))
+                retryable = _is_retryable_transport(exc) and (repeatable or connect_timeout)
                 delay = self.retry_policy.delay_before(retry_number) if retryable else None
                 if delay is None:
                     raise _exhausted(error, retry_number)

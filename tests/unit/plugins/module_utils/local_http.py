@@ -2,13 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A scripted HTTP server on 127.0.0.1 as the client tests run it: the handler's common part (HTTP/1.1, an answer
 announced with its Content-Length, no log lines) and the server started for a test and stopped after it; and
-what the tests of how much of an answer is read need: a decompression bomb, and the memory a call took."""
+what the tests of how much of an answer is read need: a decompression bomb, and the memory a call took; and a
+port of 127.0.0.1 where a connection is never made."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import contextlib
+import socket
 import threading
 import tracemalloc
 import zlib
@@ -56,6 +58,30 @@ def serving(handler_class, poll_interval=0.5, context=None):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextlib.contextmanager
+def unaccepted():
+    """Yields the base URL (``http://127.0.0.1:PORT``) of a port where a connection is never made: it listens, but
+    its queue of connections not yet accepted is full, so the kernel drops each SYN and a ``connect`` waits
+    (until the port is closed on exit)."""
+    listener = socket.socket()
+    queued = []
+    try:
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(0)
+        while True:  # the first connect that does not complete at once shows the queue is full
+            queued.append(socket.socket())
+            queued[-1].settimeout(0.5)
+            try:
+                queued[-1].connect(listener.getsockname())
+            except socket.timeout:
+                break
+        yield 'http://127.0.0.1:%d' % listener.getsockname()[1]
+    finally:
+        for sock in queued:
+            sock.close()
+        listener.close()
 
 
 def zeros_gzipped(size):
