@@ -72,7 +72,7 @@ def test_only_repeatable_requests_are_sent_again_after_a_server_error(server, me
 CONNECT_TIMEOUT = 0.1
 CONNECT_ATTEMPTS = 5
 RUN_SECONDS = 2.5
-PATIENCE = 20
+PATIENCE = 10
 
 
 @pytest.mark.parametrize('method', ['GET', 'POST', 'PUT', 'DELETE'])

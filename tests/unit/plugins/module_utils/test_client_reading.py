@@ -293,6 +293,37 @@ def test_a_decompression_bomb_is_decompressed_no_further_than_the_limit():
     assert peak < 3 * limit
 
 
+class HeldBackDecoder:
+    """A gzip and zlib decompressor that gives nothing until ``flush``, then all it has: zlib's never holds output
+    back so, but read_answer does not count on it."""
+
+    def __init__(self):
+        self.inner = zlib.decompressobj(32 + zlib.MAX_WBITS)
+        self.held = b''
+
+    @property
+    def eof(self):
+        return self.inner.eof
+
+    def decompress(self, data, max_length=0):
+        assert max_length > 0
+        self.held += self.inner.decompress(data)
+        return b''
+
+    def flush(self):
+        return self.held + self.inner.flush()
+
+
+def test_output_that_a_decompressor_gives_only_at_its_flush_is_held_to_the_limit_too(monkeypatch):
+    monkeypatch.setattr(client, '_decoder', lambda content_encoding: HeldBackDecoder())
+    stream = gzip.compress(DOCUMENT)
+    assert read_answer(ScriptedResponse(ScriptedRaw([stream]), 'gzip'), time.monotonic() + 10, len(DOCUMENT)) == DOCUMENT
+    error = read_error(ScriptedResponse(ScriptedRaw([stream]), 'gzip'), limit=len(DOCUMENT) - 1)
+    assert str(error) == 'the answer is larger than %d bytes; refusing to read more' % (len(DOCUMENT) - 1)
+    assert flags(error) == (False, False, True)
+    assert error.retryable is False and error.too_large is True
+
+
 def test_an_answer_announcing_a_huge_length_is_read_in_bounded_chunks(server):
     declared = 64 * 1024 * 1024
     response = server([('Content-Length', str(declared))], os.urandom(512 * 1024), 'hold')
