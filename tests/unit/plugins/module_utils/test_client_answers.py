@@ -1,8 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What ApiClient makes of each answer, over real HTTP (a local server that sends scripted answers): the
-ApiResponse of a success, the ApiError of an error answer whatever its body, the ResponseFormatError of a
-success that is not JSON, and the messages of a connection failure and of an interrupted retry."""
+ApiResponse of a success, the ApiError of an error answer whatever its body (and whatever the result budget has
+left), the ResponseFormatError of a success that is not JSON, which failure to read an answer the budget is blamed
+for, and the messages of a connection failure, of an interrupted retry and of a run ended as an answer came in.
+Also what reaches the emulator: the JSON body, signed by the credentials the request was given."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,7 +17,14 @@ import threading
 
 import pytest
 
-from ansible_collections.mlops.cloud.plugins.module_utils.client import MAX_JSON_DEPTH, ApiClient, error_from_answer
+from ansible_collections.mlops.cloud.plugins.module_utils.auth import AkSkAuth, StaticTokenAuth
+from ansible_collections.mlops.cloud.plugins.module_utils.budget import MIB, ResultBudget
+from ansible_collections.mlops.cloud.plugins.module_utils.client import (
+    MAX_ANSWER_BYTES,
+    MAX_JSON_DEPTH,
+    ApiClient,
+    error_from_answer,
+)
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     ApiError,
     AuthenticationError,
@@ -27,6 +36,10 @@ from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPo
 from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
 
 PATH = '/v2/p1/datasets'
+# From emulator/seed.py: the example dataset in project eu-de, and the keys of its account.
+PROJECT_ID = '0a1b2c3d4e5f40718293a4b5c6d7e8f9'
+TASKS_PATH = '/v2/%s/datasets/WxCREuCkBSAlQr9xrde/export-tasks' % PROJECT_ID
+EMULATOR_KEYS = ('EMULATORAK0000000001', 'emulator-sk-0000000000000000000000000001')
 
 
 class Scripted(QuietHandler):
@@ -55,16 +68,16 @@ def server():
         yield url
 
 
-def client(retry_policy=None):
-    return ApiClient(timeout=10, retry_policy=retry_policy or RetryPolicy(max_retries=0))
+def client(retry_policy=None, budget=None):
+    return ApiClient(timeout=10, retry_policy=retry_policy or RetryPolicy(max_retries=0), budget=budget)
 
 
 def answer_with(status, body, headers=None):
     Scripted.answers = [(status, {'X-Request-Id': 'req-1'} if headers is None else headers, body)]
 
 
-def failure_of(server, error_class=ApiError):
-    api = client()
+def failure_of(server, error_class=ApiError, budget=None):
+    api = client(budget=budget)
     with pytest.raises(error_class) as raised:
         api.get(server, PATH, action='List datasets')
     api.close()
@@ -174,3 +187,74 @@ def test_a_refused_connection_is_said_so_and_not_taken_for_a_timeout():
     api.close()
     assert re.match(r'^List datasets failed: connection failed: connection refused \(\[Errno \d+\] Connection refused\) \(127\.0\.0\.1:%d\)$'
                     % port, str(raised.value)), str(raised.value)
+
+
+def test_a_request_without_an_action_is_named_by_its_method_and_path(server):
+    answer_with(404, b'{"error_code": "ModelArts.4352", "error_msg": "not found"}')
+    api = client()
+    with pytest.raises(ApiError) as raised:
+        api.get(server, PATH, query={'limit': 1})
+    api.close()
+    assert str(raised.value) == 'GET %s failed: HTTP 404, error code ModelArts.4352, message: not found, request id req-1' % PATH
+
+
+def test_the_credentials_given_to_a_request_sign_it_and_its_body_instead_of_the_clients(emulator):
+    signing = AkSkAuth(*EMULATOR_KEYS)
+    signing.scope_to(PROJECT_ID)
+    api = client()
+    api.auth = StaticTokenAuth('not-a-token-of-the-emulator')
+    created = api.request('POST', emulator, TASKS_PATH, json_body={'path': '/bucket/exports/'}, auth=signing,
+                          action='Create export task')
+    api.close()
+    assert created.status == 200 and sorted(created.body) == ['task_id']
+
+
+def spent_budget(left):
+    """A budget of 1 MiB of which only ``left`` bytes are left."""
+    budget = ResultBudget(max_result_mb=1)
+    budget.charge_bytes(MIB - left, 'earlier pages')
+    return budget
+
+
+def test_an_error_answer_is_read_whatever_the_budget_has_left(server):
+    body = b'{"error_code": "ModelArts.4101", "error_msg": "the dataset name is already used"}'
+    answer_with(400, body)
+    error = failure_of(server, budget=spent_budget(len(body) - 1))
+    assert str(error) == ('List datasets failed: HTTP 400, error code ModelArts.4101, message: the dataset name is '
+                          'already used, request id req-1')
+
+
+def test_an_answer_that_cannot_be_decoded_is_not_blamed_on_the_budget(server):
+    answer_with(200, b'{"datasets": []}', {'Content-Encoding': 'gzip'})
+    error = failure_of(server, TransportError, spent_budget(MIB // 2))
+    assert str(error) == 'List datasets failed: the answer is not valid compressed data (%s)' % server.split('//')[1]
+
+
+@pytest.mark.parametrize('budget', [None, ResultBudget(max_result_mb=64)], ids=['no-budget', 'budget-above-the-bound'])
+def test_an_answer_past_max_answer_bytes_is_refused_by_that_bound_when_the_budget_allows_more(server, gzip_bomb, budget):
+    answer_with(200, gzip_bomb, {'Content-Encoding': 'gzip'})
+    error = failure_of(server, TransportError, budget)
+    assert str(error) == 'List datasets failed: the answer is larger than %d bytes; refusing to read more (%s)' % (
+        MAX_ANSWER_BYTES, server.split('//')[1])
+
+
+class ClosingBudget(ResultBudget):
+    """A budget whose client's watchdog is closed (the run ends) when it is asked what is left, that is once the
+    answer's headers came in, before its body is read."""
+
+    api = None
+
+    def bytes_left(self):
+        self.api.watchdog.close()
+        return super(ClosingBudget, self).bytes_left()
+
+
+def test_a_run_that_ends_as_an_answer_comes_in_is_interrupted_not_given_the_answer(server):
+    answer_with(200, b'')  # nothing left to read: the answer is whole, but its attempt was cut
+    budget = ClosingBudget()
+    api = budget.api = client(budget=budget)
+    with pytest.raises(InterruptedRunError) as raised:
+        api.get(server, PATH, action='List datasets')
+    api.close()
+    assert str(raised.value) == 'List datasets cancelled: the run was interrupted'
+    assert Scripted.seen == [('GET', PATH)]
