@@ -230,6 +230,16 @@ def test_an_answer_that_cannot_be_decoded_is_not_blamed_on_the_budget(server):
     assert str(error) == 'List datasets failed: the answer is not valid compressed data (%s)' % server.split('//')[1]
 
 
+def test_an_answer_that_would_not_read_better_next_time_is_not_asked_for_again(server):
+    answer_with(200, b'{"datasets": []}', {'Content-Encoding': 'gzip'})
+    api = client(RetryPolicy(max_retries=2, base_delay=0.01, max_delay=0.01))
+    with pytest.raises(TransportError) as raised:
+        api.get(server, PATH, action='List datasets')
+    api.close()
+    assert str(raised.value) == 'List datasets failed: the answer is not valid compressed data (%s)' % server.split('//')[1]
+    assert Scripted.seen == [('GET', PATH)]
+
+
 @pytest.mark.parametrize('budget', [None, ResultBudget(max_result_mb=64)], ids=['no-budget', 'budget-above-the-bound'])
 def test_an_answer_past_max_answer_bytes_is_refused_by_that_bound_when_the_budget_allows_more(server, gzip_bomb, budget):
     answer_with(200, gzip_bomb, {'Content-Encoding': 'gzip'})

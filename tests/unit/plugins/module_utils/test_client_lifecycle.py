@@ -234,6 +234,23 @@ def test_by_default_an_attempt_is_cut_thirty_seconds_after_it_began_and_says_so(
         'list things failed: timed out: no complete answer within timeout (30 s) (%s)' % base.split('//')[1]]
 
 
+class LateWatchdog(Watchdog):
+    """A watchdog that cuts each attempt a minute after its deadline: the socket timeouts end it first."""
+
+    def begin(self, deadline):
+        return super(LateWatchdog, self).begin(deadline + 60)
+
+
+def test_a_socket_timeout_before_the_watchdog_cuts_reads_as_the_watchdogs_would(servers, api):
+    base = servers()
+    Recorder.barrier = threading.Barrier(2)  # a party that never comes: the answer is held back
+    slow = api(timeout=1, retry_policy=RetryPolicy(max_retries=0))
+    slow.watchdog = LateWatchdog(slow.cancel)
+    with pytest.raises(TransportError) as raised:
+        slow.get(base, '/hold', action='list things')
+    assert str(raised.value) == 'list things failed: timed out: no complete answer within timeout (1 s) (%s)' % base.split('//')[1]
+
+
 def test_without_a_retry_policy_no_retry_is_waited_for_past_the_runs_deadline(servers, api):
     base = servers()
     with pytest.raises(ApiError) as raised:
