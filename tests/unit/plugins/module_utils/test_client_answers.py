@@ -30,6 +30,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
     AuthenticationError,
     InterruptedRunError,
     ResponseFormatError,
+    ResultTooLargeError,
     TransportError,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
@@ -246,6 +247,24 @@ def test_an_answer_past_max_answer_bytes_is_refused_by_that_bound_when_the_budge
     error = failure_of(server, TransportError, budget)
     assert str(error) == 'List datasets failed: the answer is larger than %d bytes; refusing to read more (%s)' % (
         MAX_ANSWER_BYTES, server.split('//')[1])
+
+
+class SharedBudget(ResultBudget):
+    """A budget that another page, read at the same time, fills up once this answer was checked against it."""
+
+    def bytes_left(self):
+        left = super(SharedBudget, self).bytes_left()
+        self.charge_bytes(left, 'List datasets (page 2)')
+        return left
+
+
+def test_an_answer_kept_past_the_budget_another_page_filled_meanwhile_is_refused_naming_its_request(server):
+    answer_with(200, b'{"datasets": []}')
+    error = failure_of(server, ResultTooLargeError, SharedBudget(max_result_mb=1))
+    assert str(error) == (
+        'List datasets stopped: the answers of this run would keep more than max_result_mb (1 MiB) in memory; '
+        'raise max_result_mb (up to 4096), or narrow what is read (dataset_id or dataset_name, status, '
+        'created_after, created_before)')
 
 
 class ClosingBudget(ResultBudget):
