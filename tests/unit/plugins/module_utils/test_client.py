@@ -45,6 +45,15 @@ def test_build_url_drops_unset_values_and_encodes_like_the_signer():
         'http://h:1/v2/p?limit=10&offset=0&q=a%20b'
 
 
+@pytest.mark.parametrize('base, query, url', [
+    ('https://gateway.example/tenantX/', None, 'https://gateway.example/tenantX/v2/p'),
+    ('https://gateway.example/tenantX//', {}, 'https://gateway.example/tenantX/v2/p'),
+    ('https://gateway.example/tenantX', {'export_type': None}, 'https://gateway.example/tenantX/v2/p'),
+])
+def test_build_url_strips_only_trailing_slashes_and_adds_no_empty_query(base, query, url):
+    assert build_url(base, '/v2/p', query) == url
+
+
 def test_retry_after_seconds_and_http_date():
     assert parse_retry_after('7') == 7.0
     assert parse_retry_after(email.utils.formatdate(1000 + 30, usegmt=True), now=1000) == 30.0

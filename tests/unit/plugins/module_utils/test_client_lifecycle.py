@@ -24,7 +24,7 @@ import urllib3
 
 from ansible_collections.mlops.cloud.plugins.module_utils import client
 from ansible_collections.mlops.cloud.plugins.module_utils.client import ApiClient, Watchdog, _watched
-from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, TimeBoundError, TransportError
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, InterruptedRunError, TimeBoundError, TransportError
 from ansible_collections.mlops.cloud.plugins.module_utils.retries import RetryPolicy
 from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import QuietHandler, serving
 
@@ -197,6 +197,16 @@ def test_a_request_after_the_runs_deadline_is_not_sent_and_names_the_bound(serve
     with pytest.raises(TimeBoundError) as raised:
         api(timeout=PATIENCE, deadline=time.monotonic() - 1).get(base, '/v1/things', action='list things')
     assert str(raised.value) == 'list things not sent: the time bound of this run ran out'
+    assert Recorder.seen == []
+
+
+def test_a_request_after_the_run_was_interrupted_is_not_sent_and_says_so(servers, api):
+    base = servers()
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(InterruptedRunError) as raised:
+        api(timeout=PATIENCE, cancel=cancel).get(base, '/v1/things', action='list things')
+    assert str(raised.value) == 'list things not sent: the run was interrupted'
     assert Recorder.seen == []
 
 

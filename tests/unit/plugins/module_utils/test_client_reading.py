@@ -34,7 +34,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.client import (
     _parse_json,
     read_answer,
 )
-from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ResponseFormatError, TimeBoundError
 from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.local_http import (
     QuietHandler,
     peak_memory_of,
@@ -401,6 +401,17 @@ def test_a_timeout_exactly_at_the_runs_deadline_is_the_run_bound_ending(monkeypa
         assert api._run_bound_ended(1000.0, requests.exceptions.ReadTimeout('slow')) is False
     finally:
         api.close()
+
+
+def test_a_request_exactly_at_the_runs_deadline_is_not_sent(monkeypatch):
+    api = ApiClient(timeout=5, deadline=1000.0)
+    monkeypatch.setattr(client, 'time', FrozenClock(1000.0))
+    try:
+        with pytest.raises(TimeBoundError) as raised:
+            api.get('http://127.0.0.1:9', '/v2/p1/datasets', action='List datasets')
+    finally:
+        api.close()
+    assert str(raised.value) == 'List datasets not sent: the time bound of this run ran out'
 
 
 def test_an_attempt_keeps_the_reason_it_was_first_cut_for():
