@@ -23,6 +23,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
     Connection,
     ConnectionSettings,
     _proxy_for,
+    open_connection,
     run_time_bound,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import (
@@ -324,3 +325,22 @@ def test_a_domain_in_no_proxy_bypasses_the_proxy_as_requests_does(monkeypatch, u
     monkeypatch.undo()
     parts = urlsplit(url)
     assert _proxy_for(parts.hostname, dict(environ), parts.port)[0] == (urlsplit(used).hostname if used else None)
+
+
+# --- what opening a connection registers and tells --------------------------------------------------------------------
+
+def test_a_secret_given_as_an_option_is_among_the_settings_secrets():
+    """The lookup has no no_log: the settings themselves must hand its option secrets to the scrubber."""
+    settings = ConnectionSettings(params('https://modelarts.example', access_key='AK', secret_key='option-secret'), environ={})
+    assert settings.secrets() == ['option-secret']
+
+
+def test_opening_a_connection_masks_the_environment_secrets_and_warns_about_cleartext(no_machine_credentials, monkeypatch):
+    monkeypatch.setenv('OS_ACCESS_KEY', 'AK')
+    monkeypatch.setenv('OS_SECRET_KEY', 'environment-secret')
+    redactor, warnings = Redactor(), []
+    options = params('http://modelarts.example', iam_endpoint='https://iam.example/v3', project_id=OWN_PROJECT)
+    connection = open_connection(options, redactor, warnings.append, time.monotonic())
+    connection.close()
+    assert 'environment-secret' not in redactor.scrub('the key is environment-secret')
+    assert warnings == ['modelarts_endpoint uses http://: credentials and tokens cross the network unencrypted; use https://']
