@@ -77,7 +77,7 @@ FOCUSED_TESTS = {
     'plugins/module_utils/info_query.py': ('plugins/module_utils/test_info_query.py', 'plugins/modules/test_*.py'),
     'plugins/module_utils/module.py': ('plugins/modules/test_*.py',),
     'plugins/module_utils/redaction.py': ('plugins/module_utils/test_redaction.py', 'plugins/modules/test_module_secrets.py'),
-    'plugins/plugin_utils/event_source.py': ('extensions/eda/test_event_sources.py',),
+    'plugins/plugin_utils/event_source.py': ('extensions/eda/test_event_source*.py',),
 }
 MUTATION_SHARDS = 8
 # A file with more mutants than this (client, connection, info_query: about 1,000 each, a few seconds

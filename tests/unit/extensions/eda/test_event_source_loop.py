@@ -1,0 +1,319 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The loop of the Event-Driven Ansible sources (plugins/plugin_utils/event_source.py) on declarations the tests
+build themselves, against the emulator run as a real process: which first-poll errors stop a source and which it
+polls through, what it says at start and on each retry, and what a declaration's fields change in its events and
+requests. The sources' declarations (their ``WATCHED``) are built at import, before a mutant is switched on, so
+each test here builds its own ``WatchedResource``."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import asyncio
+import logging
+import time
+
+import pytest
+import requests
+
+from ansible_collections.mlops.cloud.plugins.module_utils.catalog import (
+    DATASET_VERSIONS,
+    DATASETS,
+    EXPORT_TASK_STATES,
+    EXPORT_TASKS,
+)
+from ansible_collections.mlops.cloud.plugins.module_utils.connection import open_connection
+from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
+from ansible_collections.mlops.cloud.plugins.module_utils.resources import Resource
+from ansible_collections.mlops.cloud.plugins.plugin_utils import event_source
+from ansible_collections.mlops.cloud.plugins.plugin_utils.event_source import (
+    ProjectWatcher,
+    SourceStopped,
+    WatchedResource,
+    run_source,
+    validate_source_args,
+)
+
+PROJECT_ID = '9f8e7d6c5b4a40312a1b0c9d8e7f6a5b'  # the emulator's eu-nl: no seed datasets
+PASSWORD = 'emulator-password'
+SOURCE = 'mlops.cloud.test_loop'
+LOG = logging.getLogger(SOURCE)
+RETRY_SAID = 'A ModelArts request failed transiently (throttled, 5xx, timeout or dropped); retry %d of %d in %s s'
+
+
+@pytest.fixture
+def emulator(emulator_url):
+    requests.post(emulator_url + '/_emulator/reset', json={}, timeout=10).raise_for_status()
+    return emulator_url
+
+
+def admin(url, name, body=None):
+    answer = requests.post(url + '/_emulator/' + name, json=body, timeout=10) if body is not None \
+        else requests.get(url + '/_emulator/' + name, timeout=10)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def add_dataset(url, name, **items):
+    return admin(url, 'datasets', dict(dataset_name=name, project_id=PROJECT_ID, **items))['dataset_id']
+
+
+def requests_served(url):
+    return admin(url, 'stats')['total']
+
+
+def source_args(url, **extra):
+    args = dict(modelarts_endpoint=url, iam_endpoint=url + '/v3', username='emulator-user', password=PASSWORD,
+                domain_name='emulator-domain', project_id=PROJECT_ID, token_cache=False, interval=1)
+    args.update(extra)
+    return args
+
+
+def exports():
+    return WatchedResource(EXPORT_TASKS, 'export_task', running_task_type=2)
+
+
+class Clock:
+    """Monotonic seconds the test moves on (a full scan is due when it says so)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def watcher_of(watched, url, **extra):
+    redactor = Redactor()
+    params = validate_source_args(watched, source_args(url, **extra), redactor)
+    connection = open_connection(params, redactor, LOG.warning, time.monotonic())
+    return ProjectWatcher(watched, params, connection, LOG, clock=Clock())
+
+
+async def next_event(queue, task, seconds=15):
+    getter = asyncio.ensure_future(queue.get())
+    done, _pending = await asyncio.wait([getter, task], timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    if getter not in done:
+        getter.cancel()
+        if task in done:
+            task.result()
+        raise AssertionError('no event within %d s' % seconds)
+    return getter.result()
+
+
+async def cancelled(task):
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+def said(caplog, level):
+    return [record.getMessage() for record in caplog.records if record.name == SOURCE and record.levelno == level]
+
+
+def test_a_declaration_is_a_child_of_datasets_with_states():
+    stateless = Resource('thing', 'things', '/v2/{project_id}/datasets/{parent_id}/things', 'things', 'total', 'id',
+                         parent=DATASETS)
+    orphan = Resource('task', 'tasks', '/v2/{project_id}/tasks', 'tasks', 'total', 'task_id', states=EXPORT_TASK_STATES)
+    for resource in (DATASETS, stateless, orphan):
+        with pytest.raises(ValueError) as raised:
+            WatchedResource(resource, 'thing', running_task_type=None)
+        assert str(raised.value) == 'a watched resource is a child of datasets with states'
+    watched = WatchedResource(DATASET_VERSIONS, 'dataset_version', running_task_type=6)
+    assert (watched.resource, watched.name, watched.running_task_type) == (DATASET_VERSIONS, 'dataset_version', 6)
+
+
+def test_events_carry_the_declared_name_and_resource(emulator):
+    add_dataset(emulator, 'finished-early', running=[dict(seconds=0.1, outcome='SUCCESSED')])
+    time.sleep(0.4)
+
+    async def scenario():
+        queue = asyncio.Queue()
+        task = asyncio.ensure_future(run_source(exports(), queue, source_args(emulator, emit_existing=True), SOURCE))
+        event = await next_event(queue, task)
+        await cancelled(task)
+        return event['modelarts']
+
+    event = asyncio.run(scenario())
+    assert (event['resource'], event['dataset_name'], event['status']) == ('export_task', 'finished-early', 'SUCCESSED')
+    assert event['item']['task_id'] == event['id']
+
+
+def test_the_declared_running_task_type_chooses_which_datasets_are_listed_between_full_scans(emulator):
+    # The dataset list flags a running export under type 2 or any type, never under 6 (version publishing).
+    add_dataset(emulator, 'exporting', running=[dict(seconds=30, outcome='SUCCESSED')])
+    versions = watcher_of(WatchedResource(DATASET_VERSIONS, 'dataset_version', running_task_type=6), emulator)
+    versions.poll()
+    versions._clock.now += 1  # pylint: disable=protected-access
+    before = requests_served(emulator)
+    versions.poll()
+    assert requests_served(emulator) - before == 1  # the dataset list alone: no version is being published
+
+
+@pytest.mark.parametrize('status', [429, 500, 503])
+def test_a_transient_failure_of_the_first_poll_is_polled_through(emulator, caplog, status):
+    add_dataset(emulator, 'finished-early', running=[dict(seconds=0.1, outcome='FAILED')])
+    time.sleep(0.4)
+    admin(emulator, 'faults', {'status_sequence': [status], 'only_paths_containing': '/datasets'})
+
+    async def scenario():
+        queue = asyncio.Queue()
+        task = asyncio.ensure_future(run_source(exports(), queue, source_args(emulator, max_retries=0, emit_existing=True),
+                                                SOURCE))
+        event = await next_event(queue, task)
+        await cancelled(task)
+        return event['modelarts']
+
+    with caplog.at_level(logging.INFO, logger=SOURCE):
+        event = asyncio.run(scenario())
+    assert (event['dataset_name'], event['status'], event['previous_status']) == ('finished-early', 'FAILED', None)
+    warnings = said(caplog, logging.WARNING)
+    assert len(warnings) == 2 and 'HTTP %d' % status in warnings[0]
+    assert warnings[0].startswith(SOURCE + ': polling failed; polling on with backoff')
+    assert warnings[1] == SOURCE + ': ModelArts answers again after 1 failed poll(s)'
+    assert said(caplog, logging.ERROR) == []
+
+
+async def run_until_stopped(args, caplog, seconds=15):
+    """The source's outcome: stopped (its exception), or cancelled once it said a warning (polling on)."""
+    task = asyncio.ensure_future(run_source(exports(), asyncio.Queue(), args, SOURCE))
+    deadline = time.monotonic() + seconds
+    while not task.done() and not said(caplog, logging.WARNING) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    if not task.done():
+        await cancelled(task)
+        raise AssertionError('the source polls on: %s' % said(caplog, logging.WARNING))
+    return task.exception()
+
+
+def test_an_unknown_dataset_id_stops_the_source_at_the_first_poll(emulator, caplog):
+    with caplog.at_level(logging.INFO, logger=SOURCE):
+        stopped = asyncio.run(run_until_stopped(source_args(emulator, dataset_id='d-gone'), caplog))
+    assert isinstance(stopped, SourceStopped)
+    message = str(stopped)
+    assert message.startswith(SOURCE + ': ') and 'HTTP 400' in message and 'ModelArts.4352' in message
+    assert said(caplog, logging.ERROR) == [SOURCE + ': stopping: ' + message[len(SOURCE) + 2:]]
+    assert said(caplog, logging.WARNING) == []
+
+
+@pytest.mark.parametrize('extra, where', [
+    (dict(dataset_id='d-gone'), 'dataset d-gone'),
+    (dict(dataset_name='gone'), 'dataset gone'),
+    (dict(), 'every dataset of the project'),
+])
+def test_the_start_says_what_is_watched(emulator, caplog, extra, where):
+    async def scenario():
+        args = source_args(emulator, full_scan_interval=60, **extra)
+        task = asyncio.ensure_future(run_source(exports(), asyncio.Queue(), args, SOURCE))
+        for _tick in range(100):
+            if task.done() or any('baseline taken' in line for line in said(caplog, logging.INFO)):
+                break
+            await asyncio.sleep(0.1)
+        if task.done():
+            assert isinstance(task.exception(), SourceStopped)  # the dataset does not exist
+        else:
+            await cancelled(task)
+
+    with caplog.at_level(logging.INFO, logger=SOURCE):
+        asyncio.run(scenario())
+    assert said(caplog, logging.INFO)[0] == (
+        SOURCE + ': watching export tasks of %s every 1 s (full scan every 60 s), emitting on entry to SUCCESSED, FAILED'
+        % where)
+
+
+def test_each_retry_is_said_with_the_wait_the_server_asked_for(emulator, caplog):
+    add_dataset(emulator, 'throttled', task_count=1)
+    watcher = watcher_of(exports(), emulator)
+    admin(emulator, 'faults', {'status_sequence': [429], 'retry_after': 0, 'only_paths_containing': '/datasets'})
+    with caplog.at_level(logging.INFO, logger=SOURCE):
+        watcher.poll()
+    assert said(caplog, logging.INFO) == [RETRY_SAID % (1, 4, '0.0')]
+
+
+class Pauses:
+    """The source's ``asyncio``, with every pause between polls recorded and cut to milliseconds.
+
+    ``hooks[n]`` runs at the n-th pause (before the next poll); the source stays in its ``last``-th pause until cancelled."""
+
+    to_thread = staticmethod(asyncio.to_thread)
+
+    def __init__(self, last, hooks=None):
+        self.seconds = []
+        self.last = last
+        self.hooks = hooks or {}
+
+    async def sleep(self, seconds):
+        self.seconds.append(seconds)
+        hook = self.hooks.get(len(self.seconds))
+        if hook is not None:
+            hook()
+        await asyncio.sleep(3600 if len(self.seconds) >= self.last else 0.01)
+
+
+def run_through(pauses, args, seconds=20):
+    """Runs the source until its last pause (its events, or the error that ended it)."""
+    async def scenario():
+        queue = asyncio.Queue()
+        task = asyncio.ensure_future(run_source(exports(), queue, args, SOURCE))
+        deadline = time.monotonic() + seconds
+        while len(pauses.seconds) < pauses.last and not task.done() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        if task.done():
+            task.result()
+        await cancelled(task)
+        assert len(pauses.seconds) == pauses.last, pauses.seconds
+        return [queue.get_nowait()['modelarts'] for _item in range(queue.qsize())]
+    return asyncio.run(scenario())
+
+
+def test_an_outage_backs_off_doubling_from_interval_up_to_300_s_and_each_is_said_once(emulator, caplog, monkeypatch):
+    dataset_id = add_dataset(emulator, 'finished-early', running=[dict(seconds=0.1, outcome='FAILED')])
+    time.sleep(0.4)
+    # The first nine polls fail (one dataset list each), then two more after three good polls.
+    admin(emulator, 'faults', {'status_sequence': [503] * 9, 'only_paths_containing': '/datasets'})
+    pauses = Pauses(15, hooks={12: lambda: admin(emulator, 'faults', {'status_sequence': [502, 502],
+                                                                      'only_paths_containing': '/datasets'})})
+    monkeypatch.setattr(event_source, 'asyncio', pauses)
+    with caplog.at_level(logging.DEBUG, logger=SOURCE):
+        events = run_through(pauses, source_args(emulator, interval=3, max_retries=0, emit_existing=True))
+    assert pauses.seconds == [3, 6, 12, 24, 48, 96, 192, 300, 300, 3, 3, 3, 3, 6, 3]
+    assert [(event['dataset_name'], event['status']) for event in events] == [('finished-early', 'FAILED')]
+    warnings = said(caplog, logging.WARNING)
+    failed = SOURCE + ': polling failed; polling on with backoff, saying no more until ModelArts answers: '
+    assert [line[:len(failed)] for line in warnings[0::2]] == [failed, failed]
+    assert 'HTTP 503' in warnings[0] and 'HTTP 502' in warnings[2]
+    assert warnings[1::2] == [SOURCE + ': ModelArts answers again after %d failed poll(s)' % count for count in (9, 2)]
+    assert len(warnings) == 4
+    debug = said(caplog, logging.DEBUG)
+    assert [line.split(': HTTP')[0].rsplit(' failed: ', 1)[0] for line in debug] == [
+        SOURCE + ': poll %d of this outage' % count for count in list(range(2, 10)) + [2]]
+    assert all(' failed: ' in line and 'HTTP 50' in line for line in debug)
+    infos = said(caplog, logging.INFO)
+    assert infos[1:] == [SOURCE + ': baseline taken: 1 item(s) known',
+                         SOURCE + ': export_task %s of dataset %s entered FAILED' % (events[0]['id'], dataset_id)]
+    assert said(caplog, logging.ERROR) == []
+
+
+def test_a_long_interval_is_the_longest_pause_of_an_outage(emulator, caplog, monkeypatch):
+    admin(emulator, 'faults', {'status_sequence': [503, 503], 'only_paths_containing': '/datasets'})
+    pauses = Pauses(3)
+    monkeypatch.setattr(event_source, 'asyncio', pauses)
+    with caplog.at_level(logging.INFO, logger=SOURCE):
+        run_through(pauses, source_args(emulator, interval=400, full_scan_interval=400, max_retries=0))
+    assert pauses.seconds == [400, 400, 400]
+    assert said(caplog, logging.INFO)[-1] == SOURCE + ': baseline taken: 0 item(s) known'
+
+
+def test_an_error_after_the_first_poll_is_polled_through_even_a_4xx(emulator, caplog, monkeypatch):
+    dataset_id = add_dataset(emulator, 'deleted-later', task_count=2)
+    pauses = Pauses(3, hooks={1: lambda: admin(emulator, 'reset', {})})
+    monkeypatch.setattr(event_source, 'asyncio', pauses)
+    with caplog.at_level(logging.DEBUG, logger=SOURCE):
+        run_through(pauses, source_args(emulator, dataset_id=dataset_id))
+    assert pauses.seconds == [1, 1, 2]
+    warnings = said(caplog, logging.WARNING)
+    assert len(warnings) == 1 and 'HTTP 400' in warnings[0] and 'ModelArts.4352' in warnings[0]
+    assert said(caplog, logging.INFO)[1:] == [SOURCE + ': baseline taken: 2 item(s) known']
+    assert len(said(caplog, logging.DEBUG)) == 1
+    assert said(caplog, logging.ERROR) == []
