@@ -29,6 +29,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.resources import Resou
 from ansible_collections.mlops.cloud.plugins.plugin_utils import event_source
 from ansible_collections.mlops.cloud.plugins.plugin_utils.event_source import (
     ProjectWatcher,
+    SourceArgumentError,
     SourceStopped,
     WatchedResource,
     run_source,
@@ -124,18 +125,22 @@ def test_a_declaration_is_a_child_of_datasets_with_states():
     assert (watched.resource, watched.name, watched.running_task_type) == (DATASET_VERSIONS, 'dataset_version', 6)
 
 
-def test_events_carry_the_declared_name_and_resource(emulator):
+def test_events_carry_the_declared_name_and_resource(emulator, caplog):
     add_dataset(emulator, 'finished-early', running=[dict(seconds=0.1, outcome='SUCCESSED')])
     time.sleep(0.4)
 
     async def scenario():
         queue = asyncio.Queue()
-        task = asyncio.ensure_future(run_source(exports(), queue, source_args(emulator, emit_existing=True), SOURCE))
+        args = source_args(emulator, emit_existing=True, validate_certs=False)
+        task = asyncio.ensure_future(run_source(exports(), queue, args, SOURCE))
         event = await next_event(queue, task)
         await cancelled(task)
         return event['modelarts']
 
-    event = asyncio.run(scenario())
+    with caplog.at_level(logging.INFO, logger=SOURCE):
+        event = asyncio.run(scenario())
+    # The connection's warnings are the source's.
+    assert said(caplog, logging.WARNING) == ['validate_certs is false: the TLS certificate of the endpoints is not verified.']
     assert (event['resource'], event['dataset_name'], event['status']) == ('export_task', 'finished-early', 'SUCCESSED')
     assert event['item']['task_id'] == event['id']
 
@@ -149,6 +154,14 @@ def test_the_declared_running_task_type_chooses_which_datasets_are_listed_betwee
     before = requests_served(emulator)
     versions.poll()
     assert requests_served(emulator) - before == 1  # the dataset list alone: no version is being published
+
+
+def test_a_secret_quoted_by_an_argument_error_is_masked(emulator):
+    with pytest.raises(SourceArgumentError) as raised:
+        asyncio.run(run_source(exports(), asyncio.Queue(), source_args(emulator, status=[PASSWORD]), SOURCE))
+    message = str(raised.value)
+    assert message.startswith(SOURCE + ': ') and 'status' in message
+    assert PASSWORD not in message
 
 
 @pytest.mark.parametrize('status', [429, 500, 503])
@@ -193,6 +206,7 @@ def test_an_unknown_dataset_id_stops_the_source_at_the_first_poll(emulator, capl
     assert isinstance(stopped, SourceStopped)
     message = str(stopped)
     assert message.startswith(SOURCE + ': ') and 'HTTP 400' in message and 'ModelArts.4352' in message
+    assert 'Dataset does not exist: d-gone' in message  # only secrets are masked, not what the user gave
     assert said(caplog, logging.ERROR) == [SOURCE + ': stopping: ' + message[len(SOURCE) + 2:]]
     assert said(caplog, logging.WARNING) == []
 
@@ -222,13 +236,17 @@ def test_the_start_says_what_is_watched(emulator, caplog, extra, where):
         % where)
 
 
-def test_each_retry_is_said_with_the_wait_the_server_asked_for(emulator, caplog):
+def test_each_retry_is_said_with_its_number_and_wait(emulator, caplog):
     add_dataset(emulator, 'throttled', task_count=1)
-    watcher = watcher_of(exports(), emulator)
+    watcher = watcher_of(exports(), emulator, max_retries=2)
+    admin(emulator, 'faults', {'status_sequence': [503], 'only_paths_containing': '/datasets'})
     admin(emulator, 'faults', {'status_sequence': [429], 'retry_after': 0, 'only_paths_containing': '/datasets'})
     with caplog.at_level(logging.INFO, logger=SOURCE):
         watcher.poll()
-    assert said(caplog, logging.INFO) == [RETRY_SAID % (1, 4, '0.0')]
+    retries = said(caplog, logging.INFO)
+    # The first waits the policy's backoff: 0.5 s for a first retry, jittered down to half; the second as the server asked.
+    assert retries[0] in [RETRY_SAID % (1, 2, seconds) for seconds in ('0.2', '0.3', '0.4', '0.5')]
+    assert retries[1:] == [RETRY_SAID % (2, 2, '0.0')]
 
 
 class Pauses:
@@ -270,15 +288,23 @@ def run_through(pauses, args, seconds=20):
 def test_an_outage_backs_off_doubling_from_interval_up_to_300_s_and_each_is_said_once(emulator, caplog, monkeypatch):
     dataset_id = add_dataset(emulator, 'finished-early', running=[dict(seconds=0.1, outcome='FAILED')])
     time.sleep(0.4)
+
+    def second_outage():
+        # An export that runs and finishes while ModelArts does not answer: never seen running.
+        add_dataset(emulator, 'during-outage', running=[dict(seconds=0.05, outcome='SUCCESSED')])
+        time.sleep(0.3)
+        admin(emulator, 'faults', {'status_sequence': [502, 502], 'only_paths_containing': '/datasets'})
+
     # The first nine polls fail (one dataset list each), then two more after three good polls.
     admin(emulator, 'faults', {'status_sequence': [503] * 9, 'only_paths_containing': '/datasets'})
-    pauses = Pauses(15, hooks={12: lambda: admin(emulator, 'faults', {'status_sequence': [502, 502],
-                                                                      'only_paths_containing': '/datasets'})})
+    pauses = Pauses(15, hooks={12: second_outage})
     monkeypatch.setattr(event_source, 'asyncio', pauses)
     with caplog.at_level(logging.DEBUG, logger=SOURCE):
         events = run_through(pauses, source_args(emulator, interval=3, max_retries=0, emit_existing=True))
     assert pauses.seconds == [3, 6, 12, 24, 48, 96, 192, 300, 300, 3, 3, 3, 3, 6, 3]
-    assert [(event['dataset_name'], event['status']) for event in events] == [('finished-early', 'FAILED')]
+    # The first poll after an outage is a full scan: what finished during it is reported.
+    assert [(event['dataset_name'], event['status'], event['previous_status']) for event in events] == [
+        ('finished-early', 'FAILED', None), ('during-outage', 'SUCCESSED', None)]
     warnings = said(caplog, logging.WARNING)
     failed = SOURCE + ': polling failed; polling on with backoff, saying no more until ModelArts answers: '
     assert [line[:len(failed)] for line in warnings[0::2]] == [failed, failed]
@@ -290,8 +316,10 @@ def test_an_outage_backs_off_doubling_from_interval_up_to_300_s_and_each_is_said
         SOURCE + ': poll %d of this outage' % count for count in list(range(2, 10)) + [2]]
     assert all(' failed: ' in line and 'HTTP 50' in line for line in debug)
     infos = said(caplog, logging.INFO)
-    assert infos[1:] == [SOURCE + ': baseline taken: 1 item(s) known',
-                         SOURCE + ': export_task %s of dataset %s entered FAILED' % (events[0]['id'], dataset_id)]
+    assert infos[1:] == [SOURCE + ': baseline taken: 1 item(s) known'] + [
+        SOURCE + ': export_task %s of dataset %s entered %s' % (event['id'], event['dataset_id'], event['status'])
+        for event in events]
+    assert events[0]['dataset_id'] == dataset_id
     assert said(caplog, logging.ERROR) == []
 
 
