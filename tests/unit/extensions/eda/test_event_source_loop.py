@@ -24,6 +24,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.catalog import (
     EXPORT_TASKS,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import open_connection
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError
 from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
 from ansible_collections.mlops.cloud.plugins.module_utils.resources import Resource
 from ansible_collections.mlops.cloud.plugins.plugin_utils import event_source
@@ -239,6 +240,8 @@ def test_the_start_says_what_is_watched(emulator, caplog, extra, where):
 def test_each_retry_is_said_with_its_number_and_wait(emulator, caplog):
     add_dataset(emulator, 'throttled', task_count=1)
     watcher = watcher_of(exports(), emulator, max_retries=2)
+    watcher.poll()
+    watcher.poll()  # each poll renews the policy's bounds, and says a retry once
     admin(emulator, 'faults', {'status_sequence': [503], 'only_paths_containing': '/datasets'})
     admin(emulator, 'faults', {'status_sequence': [429], 'retry_after': 0, 'only_paths_containing': '/datasets'})
     with caplog.at_level(logging.INFO, logger=SOURCE):
@@ -247,6 +250,41 @@ def test_each_retry_is_said_with_its_number_and_wait(emulator, caplog):
     # The first waits the policy's backoff: 0.5 s for a first retry, jittered down to half; the second as the server asked.
     assert retries[0] in [RETRY_SAID % (1, 2, seconds) for seconds in ('0.2', '0.3', '0.4', '0.5')]
     assert retries[1:] == [RETRY_SAID % (2, 2, '0.0')]
+
+
+def test_a_dataset_deleted_between_the_survey_and_its_listing_is_no_failure(emulator, monkeypatch):
+    add_dataset(emulator, 'short-lived', task_count=2)
+    watcher = watcher_of(exports(), emulator)
+    watcher.poll()
+    surveyed = watcher._survey  # pylint: disable=protected-access
+
+    def survey_then_delete():
+        found = surveyed()
+        admin(emulator, 'reset', {})
+        return found
+
+    monkeypatch.setattr(watcher, '_survey', survey_then_delete)
+    watcher._clock.now += 300  # pylint: disable=protected-access
+    assert watcher.poll() == []
+    assert watcher.remembered == 2  # until two full scans have not listed them
+
+
+def test_any_other_error_of_a_listing_fails_the_poll(emulator):
+    add_dataset(emulator, 'flaky', task_count=2)
+    watcher = watcher_of(exports(), emulator, max_retries=0)
+    admin(emulator, 'faults', {'status_sequence': [503], 'only_paths_containing': '/export-tasks'})
+    with pytest.raises(ApiError) as raised:
+        watcher.poll()
+    assert raised.value.status == 503
+
+
+def test_each_poll_has_the_whole_result_budget(emulator):
+    add_dataset(emulator, 'three-tasks', task_count=3)
+    watcher = watcher_of(exports(), emulator, max_items=5, full_scan_interval=1)
+    for _poll in range(3):  # a full scan each: the dataset and its 3 tasks, 4 of 5 items
+        watcher._clock.now += 1  # pylint: disable=protected-access
+        watcher.poll()
+    assert watcher.remembered == 3
 
 
 class Pauses:
