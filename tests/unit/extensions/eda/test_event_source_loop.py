@@ -126,6 +126,27 @@ def test_a_declaration_is_a_child_of_datasets_with_states():
     assert (watched.resource, watched.name, watched.running_task_type) == (DATASET_VERSIONS, 'dataset_version', 6)
 
 
+@pytest.mark.parametrize('extra, expected', [
+    (dict(interval=3600, full_scan_interval=3600), (3600, 3600)),
+    (dict(interval=1, full_scan_interval=1), (1, 1)),
+    (dict(interval=5, full_scan_interval=86400), (5, 86400)),
+])
+def test_the_interval_bounds_are_allowed(extra, expected):
+    params = validate_source_args(exports(), dict(region='eu-de', **extra), Redactor())
+    assert (params['interval'], params['full_scan_interval']) == expected
+
+
+@pytest.mark.parametrize('extra, message', [
+    (dict(interval=60, full_scan_interval=30), 'full_scan_interval must be between interval (60) and 86400 seconds, got 30'),
+    (dict(interval=5, full_scan_interval=86401), 'full_scan_interval must be between interval (5) and 86400 seconds, got 86401'),
+    (dict(dataset_id=' '), 'dataset_id must not be empty'),
+])
+def test_arguments_out_of_bounds_are_named_with_the_value(extra, message):
+    with pytest.raises(SourceArgumentError) as raised:
+        validate_source_args(exports(), dict(region='eu-de', **extra), Redactor())
+    assert str(raised.value) == message
+
+
 def test_events_carry_the_declared_name_and_resource(emulator, caplog):
     add_dataset(emulator, 'finished-early', running=[dict(seconds=0.1, outcome='SUCCESSED')])
     time.sleep(0.4)
@@ -250,6 +271,33 @@ def test_each_retry_is_said_with_its_number_and_wait(emulator, caplog):
     # The first waits the policy's backoff: 0.5 s for a first retry, jittered down to half; the second as the server asked.
     assert retries[0] in [RETRY_SAID % (1, 2, seconds) for seconds in ('0.2', '0.3', '0.4', '0.5')]
     assert retries[1:] == [RETRY_SAID % (2, 2, '0.0')]
+
+
+def test_a_dataset_id_watches_that_dataset_alone_at_one_request_per_poll(emulator):
+    add_dataset(emulator, 'other', running=[dict(seconds=0.5, outcome='FAILED')])
+    dataset_id = add_dataset(emulator, 'watched', running=[dict(seconds=0.5, outcome='SUCCESSED')])
+    watcher = watcher_of(exports(), emulator, dataset_id=dataset_id)
+    watcher.poll()
+    time.sleep(0.8)
+    watcher._clock.now += 1  # pylint: disable=protected-access
+    events = [event['modelarts'] for event in watcher.poll()]
+    assert [(event['dataset_id'], event['dataset_name'], event['status'], event['previous_status']) for event in events] == [
+        (dataset_id, 'watched', 'SUCCESSED', 'RUNNING')]
+    watcher._clock.now += 1  # pylint: disable=protected-access
+    before = requests_served(emulator)
+    assert watcher.poll() == []
+    assert requests_served(emulator) - before == 1  # the dataset's detail
+
+
+def test_what_every_full_scan_lists_is_remembered_and_never_emitted_again(emulator):
+    add_dataset(emulator, 'finished', running=[dict(seconds=0.1, outcome='SUCCESSED'), dict(seconds=0.1, outcome='FAILED')])
+    time.sleep(0.4)
+    watcher = watcher_of(exports(), emulator, full_scan_interval=5, emit_existing=True)
+    assert sorted(event['modelarts']['status'] for event in watcher.poll()) == ['FAILED', 'SUCCESSED']
+    for _scan in range(4):
+        watcher._clock.now += 5  # pylint: disable=protected-access
+        assert watcher.poll() == []
+        assert watcher.remembered == 2
 
 
 def test_a_dataset_deleted_between_the_survey_and_its_listing_is_no_failure(emulator, monkeypatch):
