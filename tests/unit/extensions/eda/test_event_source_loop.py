@@ -274,11 +274,11 @@ def test_each_retry_is_said_with_its_number_and_wait(emulator, caplog):
 
 
 def test_a_dataset_id_watches_that_dataset_alone_at_one_request_per_poll(emulator):
-    add_dataset(emulator, 'other', running=[dict(seconds=0.5, outcome='FAILED')])
-    dataset_id = add_dataset(emulator, 'watched', running=[dict(seconds=0.5, outcome='SUCCESSED')])
+    add_dataset(emulator, 'other', running=[dict(seconds=1.0, outcome='FAILED')])
+    dataset_id = add_dataset(emulator, 'watched', running=[dict(seconds=1.0, outcome='SUCCESSED')])
     watcher = watcher_of(exports(), emulator, dataset_id=dataset_id)
     watcher.poll()
-    time.sleep(0.8)
+    time.sleep(1.3)
     watcher._clock.now += 1  # pylint: disable=protected-access
     events = [event['modelarts'] for event in watcher.poll()]
     assert [(event['dataset_id'], event['dataset_name'], event['status'], event['previous_status']) for event in events] == [
