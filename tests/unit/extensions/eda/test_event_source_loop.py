@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import asyncio
 import logging
+import threading
 import time
 
 import pytest
@@ -110,6 +111,18 @@ async def cancelled(task):
         await task
 
 
+def watchdogs():
+    """The client's watchdog threads alive now (each open connection has one once it sent a request)."""
+    return set(thread for thread in threading.enumerate() if thread.name == 'mlops.cloud-watchdog')
+
+
+def wait_for_no_watchdog_but(earlier, seconds=5):
+    deadline = time.monotonic() + seconds
+    while watchdogs() - earlier and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return watchdogs() - earlier
+
+
 def said(caplog, level):
     return [record.getMessage() for record in caplog.records if record.name == SOURCE and record.levelno == level]
 
@@ -159,8 +172,10 @@ def test_events_carry_the_declared_name_and_resource(emulator, caplog):
         await cancelled(task)
         return event['modelarts']
 
+    earlier = watchdogs()
     with caplog.at_level(logging.INFO, logger=SOURCE):
         event = asyncio.run(scenario())
+    assert wait_for_no_watchdog_but(earlier) == set()  # cancelled: the connection is closed
     # The connection's warnings are the source's.
     assert said(caplog, logging.WARNING) == ['validate_certs is false: the TLS certificate of the endpoints is not verified.']
     assert (event['resource'], event['dataset_name'], event['status']) == ('export_task', 'finished-early', 'SUCCESSED')
@@ -223,8 +238,10 @@ async def run_until_stopped(args, caplog, seconds=15):
 
 
 def test_an_unknown_dataset_id_stops_the_source_at_the_first_poll(emulator, caplog):
+    earlier = watchdogs()
     with caplog.at_level(logging.INFO, logger=SOURCE):
         stopped = asyncio.run(run_until_stopped(source_args(emulator, dataset_id='d-gone'), caplog))
+    assert wait_for_no_watchdog_but(earlier) == set()  # stopped: the connection is closed
     assert isinstance(stopped, SourceStopped)
     message = str(stopped)
     assert message.startswith(SOURCE + ': ') and 'HTTP 400' in message and 'ModelArts.4352' in message
