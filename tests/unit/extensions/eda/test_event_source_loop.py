@@ -306,6 +306,29 @@ def test_a_dataset_id_watches_that_dataset_alone_at_one_request_per_poll(emulato
     assert requests_served(emulator) - before == 1  # the dataset's detail
 
 
+def test_an_export_started_later_in_a_watched_dataset_id_is_followed_while_it_runs(emulator):
+    dataset_id = add_dataset(emulator, 'watched', task_count=1)
+    admin(emulator, 'config', {'task_init_seconds': 0, 'task_run_seconds': 1.0})
+    watcher = watcher_of(exports(), emulator, dataset_id=dataset_id)
+    watcher.poll()
+    connection = watcher.connection
+    connection.client.request('POST', connection.modelarts_endpoint, EXPORT_TASKS.list_path(PROJECT_ID, dataset_id),
+                              json_body={'path': '/emulator-obs/later/'}, action='Create an export')
+    watcher._clock.now += 1  # pylint: disable=protected-access
+    before = requests_served(emulator)
+    assert watcher.poll() == []
+    assert requests_served(emulator) - before == 2  # the detail says it runs: its exports are listed
+    time.sleep(1.3)
+    watcher._clock.now += 1  # pylint: disable=protected-access
+    events = [event['modelarts'] for event in watcher.poll()]
+    assert [(event['status'], event['previous_status'], event['item']['path']) for event in events] == [
+        ('SUCCESSED', 'RUNNING', '/emulator-obs/later/')]
+    watcher._clock.now += 1  # pylint: disable=protected-access
+    before = requests_served(emulator)
+    assert watcher.poll() == []
+    assert requests_served(emulator) - before == 1  # idle again: the detail alone
+
+
 def test_what_every_full_scan_lists_is_remembered_and_never_emitted_again(emulator):
     add_dataset(emulator, 'finished', running=[dict(seconds=0.1, outcome='SUCCESSED'), dict(seconds=0.1, outcome='FAILED')])
     time.sleep(0.4)
