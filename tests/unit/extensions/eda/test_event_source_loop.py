@@ -193,6 +193,32 @@ def test_the_declared_running_task_type_chooses_which_datasets_are_listed_betwee
     assert requests_served(emulator) - before == 1  # the dataset list alone: no version is being published
 
 
+def test_cancelling_during_a_retry_wait_ends_the_source_at_once_without_the_retry(emulator, caplog):
+    admin(emulator, 'faults', {'status_sequence': [429], 'retry_after': 20, 'only_paths_containing': '/datasets'})
+    served = []
+
+    async def scenario():
+        task = asyncio.ensure_future(run_source(exports(), asyncio.Queue(), source_args(emulator, max_retries=1), SOURCE))
+        deadline = time.monotonic() + 15
+        while not said(caplog, logging.INFO)[1:] and not task.done() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await cancelled(task)
+
+    def run():
+        asyncio.run(scenario())  # returns once the poll's worker thread has ended
+        served.append(requests_served(emulator))
+
+    with caplog.at_level(logging.INFO, logger=SOURCE):
+        runner = threading.Thread(target=run, name='test-source', daemon=True)
+        runner.start()
+        runner.join(10)
+        assert not runner.is_alive(), 'the source waits out the 20 s Retry-After'
+    assert said(caplog, logging.INFO)[1:] == [RETRY_SAID % (1, 1, '20.0')]
+    assert served == [2]  # the token and the throttled dataset list; not the retry
+    time.sleep(0.3)
+    assert requests_served(emulator) == 2
+
+
 def test_a_secret_quoted_by_an_argument_error_is_masked(emulator):
     with pytest.raises(SourceArgumentError) as raised:
         asyncio.run(run_source(exports(), asyncio.Queue(), source_args(emulator, status=[PASSWORD]), SOURCE))
