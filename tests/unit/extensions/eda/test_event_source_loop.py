@@ -390,6 +390,20 @@ def test_any_other_error_of_a_listing_fails_the_poll(emulator):
     with pytest.raises(ApiError) as raised:
         watcher.poll()
     assert raised.value.status == 503
+    assert 'flaky' in str(raised.value)  # the dataset is named as the user knows it
+
+
+def test_a_dataset_s_pages_are_read_one_after_another(emulator):
+    # Its listing is one job of the poll's pool (max_concurrent_requests): its own pages add no concurrency.
+    add_dataset(emulator, 'many-exports', task_count=250)
+    watcher = watcher_of(exports(), emulator, max_concurrent_requests=4)
+    admin(emulator, 'faults', {'slow_body': 2, 'slow_body_seconds': 0.3, 'only_paths_containing': '/export-tasks'})
+    watcher.poll()
+    assert watcher.remembered == 250
+    pages = [request for request in admin(emulator, 'stats')['requests'] if request['path'].endswith('/export-tasks')]
+    assert [dict(part.split('=') for part in page['query'].split('&'))['offset'] for page in pages] == ['0', '1', '2']
+    # The server saw page 2 asked for only once page 1's slow answer had been read.
+    assert pages[2]['at'] - pages[1]['at'] >= 0.3
 
 
 def test_each_poll_has_the_whole_result_budget(emulator):
