@@ -23,6 +23,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.catalog import (
     DATASETS,
     EXPORT_TASK_STATES,
     EXPORT_TASKS,
+    IMPORT_TASKS,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import open_connection
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError
@@ -364,6 +365,21 @@ def test_what_every_full_scan_lists_is_remembered_and_never_emitted_again(emulat
         watcher._clock.now += 5  # pylint: disable=protected-access
         assert watcher.poll() == []
         assert watcher.remembered == 2
+
+
+def test_a_dataset_that_just_stopped_running_is_listed_once_more(emulator):
+    # Imports declare no running_task_type: any running task flags the dataset, here an export, with no import to remember.
+    imports = watcher_of(WatchedResource(IMPORT_TASKS, 'import_task', running_task_type=None), emulator)
+    imports.poll()
+    add_dataset(emulator, 'exporting', running=[dict(seconds=1.0, outcome='SUCCESSED')])
+    costs = []
+    for wait in (0, 1.3, 0):
+        time.sleep(wait)
+        imports._clock.now += 1  # pylint: disable=protected-access
+        before = requests_served(emulator)
+        assert imports.poll() == []
+        costs.append(requests_served(emulator) - before)
+    assert costs == [2, 2, 1]  # running: listed; just stopped: listed once more; idle: the dataset list alone
 
 
 def test_a_dataset_deleted_between_the_survey_and_its_listing_is_no_failure(emulator, monkeypatch):
