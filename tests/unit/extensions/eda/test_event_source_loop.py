@@ -150,6 +150,16 @@ def test_the_interval_bounds_are_allowed(extra, expected):
     assert (params['interval'], params['full_scan_interval']) == expected
 
 
+def test_arguments_are_converted_as_a_rulebook_may_give_them():
+    # YAML gives numbers for numeric states; a templated value comes as a string.
+    versions = WatchedResource(DATASET_VERSIONS, 'dataset_version', running_task_type=6)
+    params = validate_source_args(versions, dict(region='eu-de', status=[4, 1], interval='5', full_scan_interval='60',
+                                                 emit_existing='false', dataset_id=12345), Redactor())
+    assert params['status'] == ['ERROR', 'RUNNING']
+    assert (params['interval'], params['full_scan_interval'], params['emit_existing']) == (5, 60, False)
+    assert params['dataset_id'] == '12345'
+
+
 @pytest.mark.parametrize('extra, message', [
     (dict(interval=60, full_scan_interval=30), 'full_scan_interval must be between interval (60) and 86400 seconds, got 30'),
     (dict(interval=5, full_scan_interval=86401), 'full_scan_interval must be between interval (5) and 86400 seconds, got 86401'),
