@@ -643,6 +643,10 @@ def mutation_scores(statuses, equivalent, paths, selection=None):
             continue
         function = entry['functions'].setdefault(mutant_function(name), {'sha256': None, 'mutants': 0})
         function['mutants'] += 1
+        if status in KILLED_STATUSES:
+            function['killed'] = function.get('killed', 0) + 1
+        elif status != NOT_RUN and name not in equivalent:
+            function['survived'] = function.get('survived', 0) + 1
         if 'selected' in entry and mutant_function(name) not in entry['selected']:
             continue
         entry['mutants'] += 1
@@ -676,6 +680,17 @@ def write_mutation_baseline(path, per_file, seconds, full):
         handle.write('\n')
 
 
+def reviewed_score(reviewed, selected=None):
+    """The reviewed score of a file, or of its ``selected`` functions (from their kills and survivors in the
+    reviewed run); MUTATION_THRESHOLD + 1 when it has none, so that the threshold is the bar."""
+    if selected is None:
+        return reviewed.get('score', MUTATION_THRESHOLD + 1)
+    functions = [reviewed.get('functions', {}).get(name, {}) for name in selected]
+    killed = sum(function.get('killed', 0) for function in functions)
+    counted = killed + sum(function.get('survived', 0) for function in functions)
+    return 100.0 * killed / counted if counted else MUTATION_THRESHOLD + 1
+
+
 def mutation_verdict(statuses, equivalent, shows, report, per_file=None, baseline=None):
     """Write the survivors' report (with the diffs in ``shows``); fail when a file is below its bar; return a note.
 
@@ -692,7 +707,7 @@ def mutation_verdict(statuses, equivalent, shows, report, per_file=None, baselin
     below = []
     for path, entry in sorted((per_file or {}).items()):
         # A point of slack under a reviewed score: a kill that depends on timing may come and go.
-        required = min(MUTATION_THRESHOLD, reviewed_files.get(path, {}).get('score', MUTATION_THRESHOLD + 1) - 1.0)
+        required = min(MUTATION_THRESHOLD, reviewed_score(reviewed_files.get(path, {}), entry.get('selected')) - 1.0)
         if not entry['complete']:
             continue  # cut short: reported, not judged
         if entry['score'] < required:

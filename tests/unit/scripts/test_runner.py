@@ -309,6 +309,14 @@ def test_a_run_by_function_is_judged_on_its_functions_and_leaves_the_reviewed_en
                                  per_file, {'files': {}})
     with open(report, encoding='utf-8') as handle:
         assert 'x_run_time_bound' not in handle.read()  # not run: neither a survivor nor counted
+    # The bar of a selection is the reviewed score of the same functions (a point of slack), or the threshold.
+    slice_reviewed = {'files': {CONNECTION: {'score': 99.0, 'functions': {'x__proxy_for': {'killed': 1, 'survived': 1}}}}}
+    assert '1 survivor(s) not reviewed' in noxfile.mutation_verdict(
+        statuses, {}, {CONNECTION_MODULE + 'x__proxy_for__mutmut_2': 'a diff\n'}, report, per_file, slice_reviewed)
+    slice_reviewed['files'][CONNECTION]['functions']['x__proxy_for'] = {'killed': 3, 'survived': 1}
+    with pytest.raises(noxfile.StageFailed, match=r'connection.py 50.0% < 74.0%'):
+        noxfile.mutation_verdict(statuses, {}, {CONNECTION_MODULE + 'x__proxy_for__mutmut_2': 'a diff\n'}, report,
+                                 per_file, slice_reviewed)
     reviewed = tmp_path / 'baseline.json'
     reviewed.write_text('{"files": {"%s": {"score": 95.0, "complete": true}}}' % CONNECTION)
     monkeypatch.setattr(noxfile, 'MUTATION_BASELINE', str(reviewed))
