@@ -34,38 +34,16 @@ from ansible_collections.mlops.cloud.plugins.plugin_utils.event_source import (
     SourceStopped,
     validate_source_args,
 )
+from ansible_collections.mlops.cloud.tests.unit.extensions.eda.eda_emulator import (
+    PASSWORD,
+    PROJECT_ID,
+    add_dataset,
+    admin,
+    requests_served,
+    source_args,
+)
 
-PROJECT_ID = '9f8e7d6c5b4a40312a1b0c9d8e7f6a5b'  # the emulator's eu-nl: no seed datasets
-PASSWORD = 'emulator-password'
 LOG = logging.getLogger('test_event_source')
-
-
-@pytest.fixture
-def emulator(emulator_url):
-    requests.post(emulator_url + '/_emulator/reset', json={}, timeout=10).raise_for_status()
-    return emulator_url
-
-
-def admin(url, name, body=None):
-    answer = requests.post(url + '/_emulator/' + name, json=body, timeout=10) if body is not None \
-        else requests.get(url + '/_emulator/' + name, timeout=10)
-    answer.raise_for_status()
-    return answer.json()
-
-
-def add_dataset(url, name, **items):
-    return admin(url, 'datasets', dict(dataset_name=name, project_id=PROJECT_ID, **items))['dataset_id']
-
-
-def requests_served(url):
-    return admin(url, 'stats')['total']
-
-
-def source_args(url, **extra):
-    args = dict(modelarts_endpoint=url, iam_endpoint=url + '/v3', username='emulator-user', password=PASSWORD,
-                domain_name='emulator-domain', project_id=PROJECT_ID, token_cache=False, interval=1)
-    args.update(extra)
-    return args
 
 
 class Clock:
