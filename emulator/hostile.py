@@ -15,6 +15,8 @@ The request is served normally first; the hostile kind then rewrites or replaces
   IAM (``/v3``) requests, so that a password sent for a token comes back (``IAM_KINDS``);
 - ``redirect``: 302 to ``redirect_location`` (default ``https://attacker.example/collect``);
 - ``gzip_bomb``: a gzip body of about 1 MB that inflates to ``gzip_bomb_mb`` MiB (default 1024);
+- ``gzip_trailer``: the real answer, gzipped, then ``gzip_trailer_mb`` MiB (default 64) of bytes that are not
+  gzip after the end of the stream: a client that decodes the stream and keeps reading holds all of it;
 - ``trickle_body``: the answer's body is sent one byte every ``trickle_seconds`` (default 1);
 - ``trickle_headers``: the status line and headers are sent one byte every ``trickle_seconds``, so
   that no single read waits long, yet the headers take minutes;
@@ -35,10 +37,11 @@ import threading
 import zlib
 from urllib.parse import parse_qs, quote
 
-KINDS = ("redirect", "echo_headers", "echo_body", "control_chars", "gzip_bomb", "trickle_body", "trickle_headers",
-         "continue_flood", "deep_json",
+KINDS = ("redirect", "echo_headers", "echo_body", "control_chars", "gzip_bomb", "gzip_trailer", "trickle_body",
+         "trickle_headers", "continue_flood", "deep_json",
          "huge_total", "growing_total", "page_over_limit", "state_not_string", "fat_items")
-PARAMETERS = {"huge_total_value": 10 ** 9, "deep_json_levels": 100000, "gzip_bomb_mb": 1024, "trickle_seconds": 1.0,
+PARAMETERS = {"huge_total_value": 10 ** 9, "deep_json_levels": 100000, "gzip_bomb_mb": 1024, "gzip_trailer_mb": 64,
+              "trickle_seconds": 1.0,
               "flood_seconds": 3600.0, "skip_first": 0, "fat_item_kb": 30,
               "redirect_location": "https://attacker.example/collect"}
 # The hostile kinds that also apply to IAM requests; the others rewrite ModelArts answers only.
@@ -59,7 +62,7 @@ def validate_parameters(spec):
         value = spec.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise ValueError("%s must be a non-negative integer" % key)
-    for key in ("gzip_bomb_mb", "trickle_seconds", "flood_seconds"):
+    for key in ("gzip_bomb_mb", "gzip_trailer_mb", "trickle_seconds", "flood_seconds"):
         value = spec.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
             raise ValueError("%s must be a positive number" % key)
@@ -103,6 +106,11 @@ def apply(kind, params, answer, request_headers, query, uses, body=b""):
             quote(json.dumps(echoed)))}
     elif kind == "gzip_bomb":
         answer.status, answer.data = 200, _bomb(int(params["gzip_bomb_mb"]))
+        answer.headers["Content-Encoding"] = "gzip"
+    elif kind == "gzip_trailer":
+        stream = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        document = stream.compress(json.dumps(answer.payload).encode("utf-8")) + stream.flush()
+        answer.data = document + b"trailer!" * int(float(params["gzip_trailer_mb"]) * 1024 * 1024 / 8)
         answer.headers["Content-Encoding"] = "gzip"
     elif kind == "trickle_body":
         answer.trickle_seconds = float(params["trickle_seconds"])

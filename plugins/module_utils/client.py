@@ -510,6 +510,9 @@ def read_answer(response, deadline, limit=None):
                 break
             compressed = True
             body += decoder.decompress(chunk, limit - len(body) + 1) if decoder else chunk
+            if decoder and decoder.unused_data:
+                # zlib keeps what follows the end of its stream, unread and unbounded, until it is asked for.
+                raise AnswerReadError('the answer has data after the end of its compressed stream', retryable=False)
             if len(body) > limit:
                 raise AnswerReadError('the answer is larger than %d bytes; refusing to read more'
                                       % limit, retryable=False, too_large=True)

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+import zlib
 
 import pytest
 # Pinned in tests/requirements.txt (as is trustme, which the emulator's TLS mode needs): a missing
@@ -477,6 +478,18 @@ def test_slow_body_times_out_a_short_read_timeout(base_url):
     # Both slow answers are used up: the next one arrives within the same short read timeout.
     assert requests.get(path, headers={"X-Auth-Token": token}, timeout=(5, 1.5)).status_code == 200
     assert recent_statuses(base_url, 3) == [200, 200, 200]
+
+
+def test_gzip_trailer_sends_the_real_page_gzipped_then_its_trailer(base_url):
+    token = get_token(base_url)
+    path = base_url + TASKS_PATH % seed.DATASET_EXAMPLE_ID
+    post_faults(base_url, {"gzip_trailer": 1, "gzip_trailer_mb": 0.5})
+    raw = requests.get(path, headers={"X-Auth-Token": token}, stream=True).raw.read(decode_content=False)
+    stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    page = json.loads(stream.decompress(raw))
+    assert stream.eof and len(stream.unused_data) == 512 * 1024
+    assert not stream.unused_data.startswith(b"\x1f\x8b") and stream.unused_data.strip(b"\0")  # no gzip member, no padding
+    assert page == token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token).json()
 
 
 def test_missing_keys_only_affects_task_lists(base_url):

@@ -29,6 +29,10 @@ FAT_DATASET = 'fatdataset10000xxxx'
 BIG_DATASET = 'dataset250xxxxxxxxxx'
 EXAMPLE_DATASET = 'WxCREuCkBSAlQr9xrde'
 
+# Bytes after the end of a gzip answer: read on, zlib would keep them all (the run's peak grows by as much).
+TRAILER_MB = 128
+TRAILER_ATTACK = 'a gzip answer, then %d MiB that are not gzip' % TRAILER_MB
+
 # name, fault, options, expected outcome (a part of the message, or None for success), vias.
 ATTACKS = [
     ('250 tasks, no fault (the baseline)', {}, dict(CREDENTIALS, dataset_id=BIG_DATASET), None),
@@ -38,6 +42,8 @@ ATTACKS = [
      dict(CREDENTIALS, dataset_id=FAT_DATASET, max_result_mb=4096), None),
     ('1 MB gzip body inflating to 1 GiB', {'gzip_bomb': 1}, dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET),
      'the answer is larger than 33554432 bytes'),
+    (TRAILER_ATTACK, {'gzip_trailer': 1, 'gzip_trailer_mb': TRAILER_MB}, dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET),
+     'the answer has data after the end of its compressed stream'),
     ('JSON nested 100,000 levels deep', {'deep_json': 1}, dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET),
      'nested too deeply'),
     ('total_count 10^9 with full pages', {'huge_total': 1}, dict(CREDENTIALS, dataset_id=BIG_DATASET),
@@ -132,6 +138,9 @@ def main():
         unbounded = peaks[(ATTACKS[2][0], via)]
         assert bounded < unbounded / 2, 'the bound saved too little through the %s: %.0f MB against %.0f MB' % (
             via, bounded, unbounded)
+        trailer, baseline = peaks[(TRAILER_ATTACK, via)], peaks[(ATTACKS[0][0], via)]
+        assert trailer < baseline + TRAILER_MB / 4, 'what followed the gzip stream was kept by the %s: %.0f MB against %.0f MB' % (
+            via, trailer, baseline)
     admin(url, 'reset', {})
 
 

@@ -256,6 +256,25 @@ def test_a_gzip_answer_whose_trailer_comes_in_a_read_of_its_own_is_decoded_whole
         assert read_answer(ScriptedResponse(ScriptedRaw(pieces), 'gzip'), time.monotonic() + 10, len(body)) == body
 
 
+@pytest.mark.parametrize('content_encoding, encode', [('gzip', gzip.compress), ('deflate', deflated)])
+@pytest.mark.parametrize('after', [b'\x00', b'{"export_tasks": []}', 'a second compressed stream'])
+def test_data_after_the_end_of_a_compressed_answer_is_refused_not_dropped(server, content_encoding, encode, after):
+    trailer = encode(b'{"total_count": 0}') if after == 'a second compressed stream' else after
+    error = read_error(server([('Content-Encoding', content_encoding)], encode(DOCUMENT) + trailer))
+    assert str(error) == 'the answer has data after the end of its compressed stream'
+    assert flags(error) == (False, False, False)
+
+
+def test_data_after_the_end_of_a_compressed_answer_is_not_kept_while_it_comes():
+    junk = bytes(READ_CHUNK_BYTES)
+    # 64 MiB after a complete gzip stream: zlib would keep all of it, unread, for as long as it came.
+    response = ScriptedResponse(ScriptedRaw([gzip.compress(DOCUMENT)] + [junk] * 1024), 'gzip')
+    peak, error = peak_memory_of(AnswerReadError, read_answer, response, time.monotonic() + 10)
+    assert str(error) == 'the answer has data after the end of its compressed stream'
+    assert peak < 4 * READ_CHUNK_BYTES
+    assert len(response.raw.pieces) == 1023  # nothing read past the first piece after the stream
+
+
 # --- the size limit --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('content_encoding, encode', [(None, bytes), ('gzip', gzip.compress), ('deflate', deflated)])
@@ -304,6 +323,10 @@ class HeldBackDecoder:
     @property
     def eof(self):
         return self.inner.eof
+
+    @property
+    def unused_data(self):
+        return self.inner.unused_data
 
     def decompress(self, data, max_length=0):
         assert max_length > 0
