@@ -359,9 +359,8 @@ class ApiClient:
             try:
                 status, answer_headers, content = self._send(method, url, headers, body, attempt_deadline, action)
                 if attempt.reason is not None:
-                    # Cut just as the answer ended: what was read may be short of what was sent.
-                    raise AnswerReadError('cut off', retryable=True, timed_out=True)
-            except (requests.exceptions.RequestException, AnswerReadError) as exc:
+                    raise _CutOff()
+            except (requests.exceptions.RequestException, AnswerReadError, _CutOff) as exc:
                 if attempt.reason == 'cancel':
                     raise InterruptedRunError('%s cancelled: the run was interrupted' % action)
                 connect_timeout = isinstance(exc, requests.exceptions.ConnectTimeout)
@@ -470,6 +469,11 @@ class AnswerReadError(Exception):
         self.retryable = retryable
         self.timed_out = timed_out
         self.too_large = too_large
+
+
+class _CutOff(Exception):
+    """The attempt was cut just as its answer ended: what was read may be short of what was sent. Handled as
+    the cut itself is (a timeout or an interruption), never shown."""
 
 
 def _decoder(content_encoding):
