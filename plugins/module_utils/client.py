@@ -524,7 +524,7 @@ def read_answer(response, deadline, limit=None):
             body += decoder.flush()
             if compressed and not decoder.eof:
                 # flush() does not complain about a stream that stops short: what came would pass as the whole answer.
-                raise zlib.error('the compressed stream ends before its end')
+                raise zlib.error
     except zlib.error:
         raise AnswerReadError('the answer is not valid compressed data', retryable=False)
     except (urllib3.exceptions.ReadTimeoutError, socket.timeout):
