@@ -25,7 +25,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.catalog import (
     IMPORT_TASKS,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import open_connection
-from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError
+from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, TimeBoundError
 from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
 from ansible_collections.mlops.cloud.plugins.module_utils.resources import Resource
 from ansible_collections.mlops.cloud.plugins.plugin_utils import event_source
@@ -416,6 +416,50 @@ def test_each_poll_has_the_whole_result_budget(emulator):
         watcher._clock.now += 1  # pylint: disable=protected-access
         watcher.poll()
     assert watcher.remembered == 3
+
+
+class Spent:
+    """The loop's ``time``, reading ``seconds`` behind the real clock: each poll starts with that much of its time bound
+    already spent, as if the poll had run that long (the client and the retry policy keep the real clock)."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def monotonic(self):
+        return time.monotonic() - self.seconds
+
+
+def test_each_poll_has_the_time_bound_of_a_run_and_no_request_is_sent_past_it(emulator, monkeypatch):
+    add_dataset(emulator, 'steady', task_count=1)
+    watcher = watcher_of(exports(), emulator, timeout=1, max_retries=0)  # a run's bound: 1 x (1 + 20 s) = 21 s
+    monkeypatch.setattr(event_source, 'time', Spent(15))
+    watcher.poll()
+    monkeypatch.setattr(event_source, 'time', Spent(21))
+    watcher._clock.now += 1  # pylint: disable=protected-access
+    before = requests_served(emulator)
+    with pytest.raises(TimeBoundError) as raised:
+        watcher.poll()
+    assert str(raised.value) == (
+        'List datasets (page 0) not sent: the time bound of a run without wait, 21 s ((max_retries + 1) x (timeout + 20 s)) ran out')
+    assert requests_served(emulator) == before
+    # The next poll has the whole bound again.
+    monkeypatch.setattr(event_source, 'time', time)
+    watcher._clock.now += 1  # pylint: disable=protected-access
+    assert watcher.poll() == []
+    assert requests_served(emulator) - before == 1  # the dataset list
+
+
+def test_no_retry_is_waited_for_past_the_poll_s_time_bound(emulator, caplog, monkeypatch):
+    watcher = watcher_of(exports(), emulator, timeout=1, max_retries=1)  # a run's bound: 2 x (1 + 20 s) = 42 s
+    watcher.poll()
+    admin(emulator, 'faults', {'status_sequence': [429], 'retry_after': 6, 'only_paths_containing': '/datasets'})
+    monkeypatch.setattr(event_source, 'time', Spent(39))  # 3 s left, and the server asks for 6
+    watcher._clock.now += 1  # pylint: disable=protected-access
+    with caplog.at_level(logging.INFO, logger=SOURCE):
+        with pytest.raises(ApiError) as raised:
+            watcher.poll()
+    assert raised.value.status == 429
+    assert said(caplog, logging.INFO) == []  # no retry said, none waited for
 
 
 class Pauses:
