@@ -138,6 +138,8 @@ def test_arguments_are_converted_as_a_rulebook_may_give_them():
 
 
 @pytest.mark.parametrize('extra, message', [
+    (dict(interval=0), 'interval must be between 1 and 3600 seconds, got 0'),
+    (dict(status=[]), 'status must name at least one of INIT, RUNNING, SUCCESSED, FAILED'),
     (dict(interval=60, full_scan_interval=30), 'full_scan_interval must be between interval (60) and 86400 seconds, got 30'),
     (dict(interval=5, full_scan_interval=86401), 'full_scan_interval must be between interval (5) and 86400 seconds, got 86401'),
     (dict(dataset_id=' '), 'dataset_id must not be empty'),
