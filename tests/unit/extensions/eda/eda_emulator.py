@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the event source tests share: the emulator's project without seed datasets, its admin API, and the
-arguments a rulebook gives a source to watch it."""
+"""What the event source tests share: the emulator's project without seed datasets, its admin API, the
+arguments a rulebook gives a source to watch it, and a clock the test moves."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -33,3 +33,13 @@ def source_args(url, **extra):
                 domain_name='emulator-domain', project_id=PROJECT_ID, token_cache=False, interval=1)
     args.update(extra)
     return args
+
+
+class Clock:
+    """Monotonic seconds the test moves on (a full scan is due when it says so)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now

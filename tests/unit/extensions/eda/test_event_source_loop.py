@@ -39,6 +39,7 @@ from ansible_collections.mlops.cloud.plugins.plugin_utils.event_source import (
 )
 from ansible_collections.mlops.cloud.tests.unit.extensions.eda.eda_emulator import (
     PASSWORD,
+    Clock,
     PROJECT_ID,
     add_dataset,
     admin,
@@ -53,16 +54,6 @@ RETRY_SAID = 'A ModelArts request failed transiently (throttled, 5xx, timeout or
 
 def exports():
     return WatchedResource(EXPORT_TASKS, 'export_task', running_task_type=2)
-
-
-class Clock:
-    """Monotonic seconds the test moves on (a full scan is due when it says so)."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 def watcher_of(watched, url, **extra):

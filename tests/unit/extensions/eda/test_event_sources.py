@@ -36,6 +36,7 @@ from ansible_collections.mlops.cloud.plugins.plugin_utils.event_source import (
 )
 from ansible_collections.mlops.cloud.tests.unit.extensions.eda.eda_emulator import (
     PASSWORD,
+    Clock,
     PROJECT_ID,
     add_dataset,
     admin,
@@ -44,16 +45,6 @@ from ansible_collections.mlops.cloud.tests.unit.extensions.eda.eda_emulator impo
 )
 
 LOG = logging.getLogger('test_event_source')
-
-
-class Clock:
-    """Monotonic seconds the test moves on (a full scan is due when it says so)."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 def watcher_for(source, url, clock=None, **extra):
