@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import string
 from urllib.parse import quote
 
 import pytest
@@ -147,6 +148,8 @@ def test_a_secret_with_a_slash_is_masked_in_a_percent_encoded_url():
     redactor = Redactor()
     redactor.add('to/ken=1')
     assert redactor.scrub('GET /v3/auth?token=to%2Fken%3D1 failed') == 'GET /v3/auth?token=%s failed' % MASK
+    redactor.add('open sesame/1')  # a space, so its form encoding (open+sesame%2F1) is not this spelling
+    assert redactor.scrub('GET /v3/auth?token=open%20sesame%2F1 failed') == 'GET /v3/auth?token=%s failed' % MASK
 
 
 def test_a_secret_with_a_lone_surrogate_is_taken_and_masked():
@@ -195,3 +198,14 @@ def test_text_past_the_searched_window_is_cut_with_dots_even_when_the_masked_par
     shown = clip(token + ' ' + 'x' * 100, 60)
     assert shown.startswith(MASK + ' xxx') and shown.endswith('...') and len(shown) <= 60
     assert clip('abcdef', 3) == '...'
+
+
+def test_a_partial_echo_is_searched_twice_the_limit_and_a_run_far_shown_whole_within_and_cut_past_it():
+    secret = string.ascii_uppercase + string.ascii_lowercase
+    redactor = Redactor()
+    redactor.add(secret)
+    limit = 20
+    echo = 'echo: ' + secret  # cut below before the secret's end: only runs of it are found
+    searched = 2 * limit + SECRET_RUN
+    assert clip(echo[:searched], limit) == 'echo: %s' % MASK  # masked to 14 characters: fits
+    assert clip(echo[:searched + 1], limit) == 'echo: %s...' % MASK  # one character past the search: cut
