@@ -182,6 +182,22 @@ def test_a_redirect_is_reported_and_never_followed(redirecting, status):
     assert Redirecting.reached == []
 
 
+@pytest.mark.parametrize('status', [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_even_on_a_session_that_would_follow_it(redirecting, status):
+    # The client's own session offers no redirect target to follow; a plain requests session does: the request
+    # itself must still ask for no redirect.
+    Redirecting.status = status
+    client = ApiClient(timeout=5, retry_policy=policy(max_retries=0))
+    client.session = requests.Session()
+    client.auth = StaticTokenAuth('secret-token-value')
+    try:
+        with pytest.raises(TransportError, match='^List export tasks failed: HTTP %d redirect to localhost' % status):
+            client.get(redirecting, TASKS_PATH, action='List export tasks')
+    finally:
+        client.close()
+    assert Redirecting.reached == []
+
+
 @pytest.mark.parametrize('status', [300, 301, 302, 303, 307, 308])
 def test_the_body_of_a_redirect_is_not_read(redirecting, gzip_bomb, status):
     # requests reads (and decompresses) a redirect's body to prepare the request it would follow, even
