@@ -85,7 +85,9 @@ MUTATION_SHARDS = 8
 # functions changed since the reviewed run (by a hash of each function's syntax tree) and one shard of the
 # others, and judges those. A whole-file run (MLOPS_MUTATE) is what the reviewed baseline records.
 LARGE_FILE_MUTANTS = 400
-KILLED_STATUSES = ('killed', 'timeout', 'caught by type check')
+# mutmut says 'suspicious' for an exit status it has no name for (a test process ended by a signal, say): the tests
+# did not pass, so the mutant was caught. Only exit status 0 is a survivor.
+KILLED_STATUSES = ('killed', 'timeout', 'caught by type check', 'suspicious')
 MUTMUT_TIMEOUT_MULTIPLIER = 5  # a mutant whose tests take 5 times their clean run (plus a second) timed out: killed
 NOT_RUN = 'not checked'  # a mutant outside the run's selection, or left when a run was cut short
 WARNING_RE = re.compile(r'\[(DEPRECATION )?WARNING\]|^WARNING:', re.MULTILINE)

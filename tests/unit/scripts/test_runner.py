@@ -326,3 +326,10 @@ def test_a_run_by_function_is_judged_on_its_functions_and_leaves_the_reviewed_en
     del entry['selected']
     noxfile.write_mutation_baseline(str(written), per_file, 1.0, False)
     assert '"score": 50.0' in written.read_text()
+
+
+def test_a_mutant_whose_tests_did_not_pass_is_caught_whatever_mutmut_calls_it(noxfile):
+    statuses = dict((CONNECTION_MODULE + 'x__proxy_for__mutmut_%d' % number, status) for number, status in enumerate(
+        ['killed', 'timeout', 'suspicious', 'caught by type check', 'survived'], 1))
+    entry = noxfile.mutation_scores(statuses, {}, [CONNECTION])[CONNECTION]
+    assert (entry['killed'], entry['survived'], entry['score']) == (4, 1, 80.0)
