@@ -236,6 +236,20 @@ def test_another_agency_or_project_does_not_reuse_a_cached_agency_token(emulator
     assert routes(emulator)[TOKENS_ROUTE] == 3  # the user's token is cached, the agency token is not shared
 
 
+@pytest.mark.parametrize('second,refusal', [
+    (dict(domain_name='other-domain'), 'IAM token request for user emulator-user failed: HTTP 401'),
+    (dict(username='other-user'), 'IAM token request for user other-user failed: HTTP 401'),
+    (dict(project_name='eu-nl'), "Project 'eu-nl' does not exist in domain partner-domain"),
+], ids=['another-domain', 'another-user', 'another-project'])
+def test_a_cached_agency_token_serves_only_the_user_and_the_project_it_was_obtained_for(emulator, second, refusal):
+    # One token cache, one password: a user of the same name in another domain, another user of the domain, or
+    # another project of the agency's account is not handed the first run's agency token; IAM is asked and refuses.
+    assert dataset_names(connect(emulator, **dict(PASSWORD, **BY_NAME))) == ['partner-dataset']
+    with pytest.raises(ApiError, match=refusal):
+        dataset_names(connect(emulator, **dict(PASSWORD, **dict(BY_NAME, **second))))
+    assert routes(emulator)[TOKENS_ROUTE] == 3  # the first run's user and agency tokens, then the refused one
+
+
 def test_hw_assume_role_variables_go_with_hw_credentials(emulator, monkeypatch):
     for name, value in (('HW_USER_NAME', 'emulator-user'), ('HW_USER_PASSWORD', 'emulator-password'),
                         ('HW_DOMAIN_NAME', 'emulator-domain'), ('HW_ASSUME_ROLE_AGENCY_NAME', 'audit-agency'),
