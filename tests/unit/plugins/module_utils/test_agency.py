@@ -109,7 +109,10 @@ def test_a_refused_agency_fails_before_any_modelarts_request_naming_agency_and_d
     (dict(agency_name='audit-agency'), '^agency_name needs exactly one of agency_domain_name and agency_domain_id '
                                        r'\(the account that created the agency\); neither is set$'),
     (dict(BY_NAME, agency_domain_id=PARTNER_DOMAIN_ID), 'needs exactly one of .*; both are set$'),
-    (dict(agency_domain_name='partner-domain'), '^agency_domain_name set without agency_name'),
+    (dict(agency_domain_name='partner-domain'), r'^agency_domain_name set without agency_name: set agency_name \(the '
+                                                r'agency to assume\), or drop it$'),
+    (dict(agency_domain_id=PARTNER_DOMAIN_ID, agency_duration=3600, agency_name=' '),
+     r'^agency_domain_id, agency_duration set without agency_name: set agency_name \(the agency to assume\), or drop them$'),
 ])
 def test_an_incomplete_agency_or_a_bad_duration_is_refused_naming_the_option(emulator, options, message):
     with pytest.raises(ConfigurationError, match=message):
@@ -128,6 +131,27 @@ def test_a_duration_from_the_environment_is_checked_naming_its_variable(emulator
     connection = connect(emulator)
     assert connection.settings.agency.duration == 3600
     assert dataset_names(connection) == ['partner-dataset']
+
+
+def test_agency_variables_without_an_agency_name_are_refused_naming_them(emulator, monkeypatch):
+    for name, value in (('HW_ACCESS_KEY', KEYS['access_key']), ('HW_SECRET_KEY', KEYS['secret_key']),
+                        ('HW_ASSUME_ROLE_DOMAIN_ID', PARTNER_DOMAIN_ID), ('HW_ASSUME_ROLE_DURATION', '3600')):
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as error:
+        connect(emulator)
+    assert str(error.value) == (
+        'agency_domain_id (from HW_ASSUME_ROLE_DOMAIN_ID), agency_duration (from HW_ASSUME_ROLE_DURATION) set without '
+        'agency_name: set agency_name (the agency to assume), or drop them')
+    assert routes(emulator) == {}
+
+
+@pytest.mark.parametrize('agency', [
+    dict(agency_name=' audit-agency\n', agency_domain_name='\tpartner-domain\n', agency_domain_id='  '),
+    dict(agency_name='audit-agency', agency_domain_name=' ', agency_domain_id=' %s\n' % PARTNER_DOMAIN_ID),
+], ids=['domain_name', 'domain_id'])
+def test_agency_options_are_taken_without_surrounding_blanks_and_a_blank_one_is_unset(emulator, agency):
+    # As read from a file or a template: a line break around a value, a blank for the option not meant.
+    assert dataset_names(connect(emulator, **dict(KEYS, **agency))) == ['partner-dataset']
 
 
 def test_the_agency_token_is_a_secret_from_the_moment_it_is_obtained(emulator):
