@@ -284,6 +284,7 @@ PROXY_CASES = {
     'no-proxy-one-bit-mask': [('HTTP_PROXY', 'http://upper.example:3128'), ('no_proxy', '0.0.0.0/1')],
     'no-proxy-address': [('HTTP_PROXY', 'http://upper.example:3128'), ('no_proxy', '10.0.0.0/8,127.0.0.1')],
     'no-proxy-mask-out-of-range': [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', '127.0.0.0/0')],
+    'no-proxy-names-only': [('HTTP_PROXY', 'http://upper.example:3128'), ('NO_PROXY', 'localhost,.example')],
 }
 NAME_PROXY_CASES = {
     'the-name-after-a-space': ('http://localhost:8080', [('HTTP_PROXY', 'http://upper.example:3128'),
@@ -315,6 +316,7 @@ def test_the_proxy_a_cleartext_warning_names_is_the_one_requests_sends_through(m
     ('http://modelarts.eu-de.example:8080', '.eu-de.example:8080'),
     ('http://modelarts.eu-de.example:8080', 'eu-de.example:9090'),
     ('http://modelarts.eu-de.example', 'eu-de.example:None'),
+    ('http://modelarts.eu-de.example:8080', 'X.eu-de.example'),
 ])
 def test_a_domain_in_no_proxy_bypasses_the_proxy_as_requests_does(monkeypatch, url, no_proxy):
     """The names a cleartext warning is not given for: the endpoints under a domain of no_proxy."""
