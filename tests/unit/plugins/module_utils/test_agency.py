@@ -145,6 +145,33 @@ def test_agency_variables_without_an_agency_name_are_refused_naming_them(emulato
     assert routes(emulator) == {}
 
 
+def test_an_agency_name_from_the_environment_without_its_domain_is_refused_naming_its_variable(emulator, monkeypatch):
+    for name, value in (('HW_ACCESS_KEY', KEYS['access_key']), ('HW_SECRET_KEY', KEYS['secret_key']),
+                        ('HW_ASSUME_ROLE_AGENCY_NAME', 'audit-agency')):
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as error:
+        connect(emulator)
+    assert str(error.value) == ('agency_name (from HW_ASSUME_ROLE_AGENCY_NAME) needs exactly one of agency_domain_name '
+                                'and agency_domain_id (the account that created the agency); neither is set')
+
+
+@pytest.mark.parametrize('options,variable,message', [
+    (dict(agency_domain_name='partner-domain'), 'HW_ASSUME_ROLE_AGENCY_NAME',
+     'agency_domain_name set without agency_name: set agency_name (the agency to assume), or drop it'),
+    (dict(agency_name='audit-agency'), 'HW_ASSUME_ROLE_DOMAIN_NAME', 'agency_name needs exactly one of agency_domain_name '
+                                                                     'and agency_domain_id (the account that created the agency); neither is set'),
+    (dict(agency_name='audit-agency'), 'HW_ASSUME_ROLE_DOMAIN_ID', 'agency_name needs exactly one of agency_domain_name '
+                                                                   'and agency_domain_id (the account that created the agency); neither is set'),
+], ids=['agency_name', 'agency_domain_name', 'agency_domain_id'])
+def test_an_incomplete_agency_of_the_options_names_the_agency_variable_not_used(emulator, monkeypatch, options, variable,
+                                                                                message):
+    monkeypatch.setenv(variable, 'set-for-another-run')
+    with pytest.raises(ConfigurationError) as error:
+        connect(emulator, **dict(KEYS, **options))
+    assert str(error.value) == message + (' (%s is set, but the credentials come from the module options, which is never '
+                                          'completed from another family)' % variable)
+
+
 @pytest.mark.parametrize('agency', [
     dict(agency_name=' audit-agency\n', agency_domain_name='\tpartner-domain\n', agency_domain_id='  '),
     dict(agency_name='audit-agency', agency_domain_name=' ', agency_domain_id=' %s\n' % PARTNER_DOMAIN_ID),
