@@ -181,6 +181,23 @@ def test_agency_options_are_taken_without_surrounding_blanks_and_a_blank_one_is_
     assert dataset_names(connect(emulator, **dict(KEYS, **agency))) == ['partner-dataset']
 
 
+@pytest.mark.parametrize('duration', [900, 86400])
+def test_an_agency_is_held_from_15_minutes_to_24_hours(emulator, duration):
+    connection = connect(emulator, **dict(KEYS, agency_duration=duration, **BY_NAME))
+    assert dataset_names(connection) == ['partner-dataset']
+
+
+def test_a_duration_from_the_environment_out_of_range_is_refused_naming_its_variable(emulator, monkeypatch):
+    for name, value in (('HW_ACCESS_KEY', KEYS['access_key']), ('HW_SECRET_KEY', KEYS['secret_key']),
+                        ('HW_ASSUME_ROLE_AGENCY_NAME', 'audit-agency'), ('HW_ASSUME_ROLE_DOMAIN_NAME', 'partner-domain'),
+                        ('HW_ASSUME_ROLE_DURATION', '600')):
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as error:
+        connect(emulator)
+    assert str(error.value) == ('agency_duration must be between 900 and 86400 seconds (15 minutes to 24 hours), got 600 '
+                                '(from HW_ASSUME_ROLE_DURATION)')
+
+
 def test_the_agency_token_is_a_secret_from_the_moment_it_is_obtained(emulator):
     redactor = Redactor()
     connection = connect(emulator, redactor=redactor, **dict(PASSWORD, **BY_NAME))

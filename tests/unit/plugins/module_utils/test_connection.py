@@ -6,6 +6,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import re
+
 import pytest
 
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
@@ -186,3 +189,27 @@ def test_a_remote_http_endpoint_is_warned_about_once():
         'HTTP_PROXY': 'http://proxy.corp.example:3128'})
     assert settings.cleartext_endpoints() == [
         'modelarts_endpoint uses http://: credentials and tokens cross the network unencrypted; use https://']
+
+
+@pytest.mark.parametrize('path', ['missing.pem', '.'], ids=['missing', 'directory'])
+@pytest.mark.parametrize('validate_certs', [True, 'unset'], ids=['validate_certs', 'not-in-the-params'])
+def test_a_ca_cert_that_is_not_a_file_is_refused_when_certificates_are_validated(tmp_path, path, validate_certs):
+    path = str(tmp_path / path)
+    values = params(auth_token='t', ca_cert=path, validate_certs=validate_certs)
+    if validate_certs == 'unset':  # a caller's own spec without validate_certs: validated, as by default
+        del values['validate_certs']
+    with pytest.raises(ConfigurationError, match='^ca_cert %s does not exist or is not a file$' % re.escape(path)):
+        ConnectionSettings(values, environ={})
+    assert ConnectionSettings(dict(values, validate_certs=False), environ={}).values['ca_cert'] == path
+
+
+def test_a_ca_cert_the_user_cannot_read_is_refused(tmp_path, monkeypatch):
+    ca_file = tmp_path / 'ca.pem'
+    ca_file.write_text('-----BEGIN CERTIFICATE-----\n')
+    real_access = os.access
+    # Permission bits do not stop root, who runs some test machines: the file is one this user may not read.
+    monkeypatch.setattr(os, 'access', lambda path, mode: not mode & os.R_OK if path == str(ca_file) else real_access(path, mode))
+    with pytest.raises(ConfigurationError, match='^ca_cert %s is not readable$' % re.escape(str(ca_file))):
+        ConnectionSettings(params(auth_token='t', ca_cert=str(ca_file)), environ={})
+    monkeypatch.undo()
+    assert ConnectionSettings(params(auth_token='t', ca_cert=str(ca_file)), environ={}).values['ca_cert'] == str(ca_file)
