@@ -153,6 +153,37 @@ def test_missing_region_is_named_when_an_endpoint_is_needed():
         settings.modelarts_endpoint
 
 
+CONTROL = '%s contains a control character (a line break or tab inside the value); remove it'
+NOT_FOR_A_HEADER = ('%s contains a space or a character outside printable ASCII, which cannot be sent in an HTTP header; '
+                    'check the value')
+
+
+@pytest.mark.parametrize('options,message', [
+    (dict(auth_token='to\nken'), CONTROL % 'auth_token'),
+    (dict(access_key='A\x1fK', secret_key='SK'), CONTROL % 'access_key'),
+    (dict(access_key='AK', secret_key='S\x7fK'), CONTROL % 'secret_key'),
+    (dict(username='user', password='pass\tword', domain_name='domain'), CONTROL % 'password'),
+    (dict(auth_token='to ken'), NOT_FOR_A_HEADER % 'auth_token'),
+    (dict(access_key='AK\x80', secret_key='SK'), NOT_FOR_A_HEADER % 'access_key'),
+    (dict(access_key='AK', secret_key='SK', security_token='st\u00e9s'), NOT_FOR_A_HEADER % 'security_token'),
+], ids=['line-break', 'unit-separator', 'delete', 'tab', 'space-in-a-header', 'beyond-ascii', 'accent-in-a-header'])
+def test_a_credential_that_cannot_be_sent_is_refused_naming_it_without_quoting_it(options, message):
+    with pytest.raises(ConfigurationError) as error:
+        ConnectionSettings(params(**options), environ={})
+    assert str(error.value) == message
+
+
+def test_credentials_lose_surrounding_blanks_and_keep_what_their_use_allows():
+    # Read from a file, a value ends in a line break. A header value may hold visible ASCII only; a secret key
+    # (it signs, it is never sent) and a password (sent in a JSON body) may hold spaces and any letter.
+    settings = ConnectionSettings(params(access_key=' AK\n', secret_key='\tS K\u00e9 \r\n', security_token='!sts~\n'),
+                                  environ={})
+    assert [settings.values[option] for option in ('access_key', 'secret_key', 'security_token')] == [
+        'AK', 'S K\u00e9', '!sts~']
+    settings = ConnectionSettings(params(username=' user\n', password='pass w\u00f6rd\n', domain_name='domain'), environ={})
+    assert (settings.values['username'], settings.values['password']) == ('user', 'pass w\u00f6rd')
+
+
 @pytest.mark.parametrize('option,value,message', [('timeout', 0, r'^timeout must be between 1 and 3600 seconds, got 0$'),
                                                   ('timeout', 10 ** 12, r'^timeout must be between 1 and 3600'),
                                                   ('max_retries', -1, r'^max_retries must be between 0 and 10, got -1$'),
