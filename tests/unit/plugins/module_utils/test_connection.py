@@ -195,6 +195,19 @@ def test_numbers_out_of_range(option, value, message):
         ConnectionSettings(params(auth_token='t', **{option: value}), environ={})
 
 
+@pytest.mark.parametrize('option,lowest,highest', [
+    ('timeout', 1, 3600), ('max_retries', 0, 10), ('max_concurrent_requests', 1, 32), ('max_result_mb', 1, 4096),
+    ('max_items', 1, 10000000)])
+def test_numbers_at_the_ends_of_their_range_are_taken_and_one_beyond_is_refused(option, lowest, highest):
+    for value in (lowest, highest):
+        assert ConnectionSettings(params(auth_token='t', **{option: value}), environ={}).values[option] == value
+    for value in (lowest - 1, highest + 1):
+        with pytest.raises(ConfigurationError) as error:
+            ConnectionSettings(params(auth_token='t', **{option: value}), environ={})
+        assert str(error.value) == '%s must be between %d and %d%s, got %d' % (
+            option, lowest, highest, ' seconds' if option == 'timeout' else '', value)
+
+
 @pytest.mark.parametrize('environ,expected', [
     ({}, []),
     ({'HTTP_PROXY': 'http://user:proxy-pw@proxy.corp.example:3128'},
