@@ -208,6 +208,34 @@ def test_numbers_at_the_ends_of_their_range_are_taken_and_one_beyond_is_refused(
             option, lowest, highest, ' seconds' if option == 'timeout' else '', value)
 
 
+@pytest.mark.parametrize('option,value,message', [
+    ('region', 'eu de', "region must be a host name part such as eu-de, got 'eu de'"),
+    ('region', 'eu-de/../x', "region must be a host name part such as eu-de, got 'eu-de/../x'"),
+    ('region', 'x' * 70 + '.', "region must be a host name part such as eu-de, got '%s'" % ('x' * 64)),
+    ('cloud_domain', 'localhost', "cloud_domain must be a host name part such as otc.t-systems.com, got 'localhost'"),
+    ('cloud_domain', 'example.com/x', "cloud_domain must be a host name part such as otc.t-systems.com, got 'example.com/x'"),
+])
+def test_a_region_or_cloud_domain_that_is_no_host_name_part_is_refused(option, value, message):
+    with pytest.raises(ConfigurationError) as error:
+        ConnectionSettings(params(auth_token='t', **{option: value}), environ={})
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize('option', ['modelarts_endpoint', 'iam_endpoint', 'metadata_endpoint'])
+@pytest.mark.parametrize('url,problem', [
+    ('https://modelarts.example:port', 'is not a valid URL'),
+    ('https://[::1', 'is not a valid URL'),
+    ('ftp://modelarts.example', 'must be an https:// URL with a host name'),
+    ('https:///v3', 'must be an https:// URL with a host name'),
+    ('https://user:pw@modelarts.example', 'must not contain credentials (user:password@host); set them with the '
+                                          'authentication options'),
+], ids=['port', 'bracket', 'scheme', 'no-host', 'credentials'])
+def test_an_endpoint_that_is_no_usable_url_is_refused_naming_the_option(option, url, problem):
+    with pytest.raises(ConfigurationError) as error:
+        ConnectionSettings(params(auth_token='t', **{option: url}), environ={})
+    assert str(error.value) == '%s %s' % (option, problem)
+
+
 @pytest.mark.parametrize('environ,expected', [
     ({}, []),
     ({'HTTP_PROXY': 'http://user:proxy-pw@proxy.corp.example:3128'},
