@@ -106,6 +106,29 @@ def test_a_family_is_not_completed_from_another():
                                       'domain_name, from the HW_* environment variables (OS_USER_DOMAIN_NAME is set')
 
 
+def test_what_a_method_misses_is_named_with_each_variable_of_another_family_not_used():
+    with pytest.raises(ConfigurationError) as info:
+        ConnectionSettings(params(username='u'), environ={'OS_PASSWORD': 'os-password', 'OS_DOMAIN_NAME': 'os-domain'})
+    unused = ' (%s is set, but the credentials come from the module options, which is never completed from another family)'
+    assert str(info.value) == ('password authentication needs username, password, domain_name; missing: password, '
+                               'domain_name, from the module options' + unused % 'OS_PASSWORD' + unused % 'OS_DOMAIN_NAME')
+
+
+@pytest.mark.parametrize('given,method,resolved', [
+    (None, 'AK/SK', False), (False, 'AK/SK', False), (True, 'metadata', True), ('yes', 'metadata', True),
+    (' On ', 'metadata', True)])
+def test_metadata_credentials_resolves_to_true_or_false(given, method, resolved):
+    keys = {} if method == 'metadata' else dict(access_key='AK', secret_key='SK')
+    settings = ConnectionSettings(params(metadata_credentials=given, **keys), environ={})
+    assert (settings.method, settings.values['metadata_credentials']) == (method, resolved)
+
+
+def test_metadata_credentials_that_is_neither_true_nor_false_is_refused():
+    with pytest.raises(ConfigurationError) as info:
+        ConnectionSettings(params(metadata_credentials='maybe'), environ={})
+    assert str(info.value) == 'metadata_credentials must be true or false'
+
+
 def test_the_sdk_variables_are_a_family_of_their_own():
     settings = ConnectionSettings(params(region='ap-southeast-1'), environ={
         'HUAWEICLOUD_SDK_AK': 'sdk-ak', 'HUAWEICLOUD_SDK_SK': 'sdk-sk', 'HUAWEICLOUD_SDK_SECURITY_TOKEN': 'sdk-sts',
