@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.mlops.cloud.plugins.module_utils.clouds_yaml import candidate_files, load_profile
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import (
+    CHOICE_ORDER,
     ConnectionSettings,
     connection_argument_spec,
 )
@@ -126,14 +127,16 @@ def test_explicit_options_override_profile_values(clouds, tmp_path):
     assert resolved.values['domain_name'] == 'other-domain'
 
 
-@pytest.mark.parametrize('credentials', [dict(password='pw-Xq7'), dict(auth_token='tok-Zr9')])
-def test_credentials_as_options_and_a_profile_are_refused(clouds, tmp_path, credentials):
+@pytest.mark.parametrize('credentials,named', [(dict(password='pw-Xq7'), 'password'), (dict(auth_token='tok-Zr9'), 'auth_token'),
+                                               (dict(username='bob', password='pw-Xq7'), 'username, password')])
+def test_credentials_as_options_and_a_profile_are_refused(clouds, tmp_path, credentials, named):
     with pytest.raises(ConfigurationError) as info:
         settings(clouds, tmp_path, cloud='otc', **credentials)
     message = str(info.value)
-    assert message.startswith('Credentials are set as options (%s) and cloud names a clouds.yaml profile' %
-                              list(credentials)[0])
-    assert list(credentials.values())[0] not in message
+    assert message == ('Credentials are set as options (%s) and cloud names a clouds.yaml profile: %s Drop cloud (and set '
+                       'region, project and endpoints as options), or keep the credentials in the profile (secure.yaml '
+                       'can hold its secrets apart)' % (named, CHOICE_ORDER))
+    assert 'pw-Xq7' not in message and 'tok-Zr9' not in message
 
 
 def test_credentials_as_options_ignore_os_cloud(clouds, tmp_path):
@@ -288,6 +291,15 @@ def test_the_auth_pair_wins_over_the_top_level_pair(tmp_path):
     assert (profile.values['access_key'], profile.values['secret_key']) == ('AUTH-AK', 'auth-sk')
     assert profile.values['region'] == 'r2'
     assert profile.values['iam_endpoint'] == 'https://iam.x/v3.0'
+
+
+def test_a_profile_the_cloud_option_names_without_credentials_says_so(tmp_path):
+    environ, path = write(tmp_path, 'clouds: {a: {region_name: r}}\n')
+    with pytest.raises(ConfigurationError) as info:
+        settings(environ, tmp_path, cloud='a')
+    assert str(info.value) == ("The clouds.yaml profile, cloud 'a' in %s (named by cloud), has no credentials: add them "
+                               "to its auth section (or secure.yaml), or give them as options without cloud. %s"
+                               % (path, CHOICE_ORDER))
 
 
 def test_a_profile_found_through_os_cloud_says_so_and_names_itself(tmp_path):

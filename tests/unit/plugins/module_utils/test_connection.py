@@ -46,8 +46,17 @@ def test_explicit_endpoint_wins_and_loses_trailing_slash():
 
 
 def test_two_explicit_methods_are_refused_naming_both():
-    with pytest.raises(ConfigurationError, match='AK/SK and password'):
+    with pytest.raises(ConfigurationError) as info:
         ConnectionSettings(params(access_key='AK', secret_key='SK', username='u', password='p'), environ={})
+    assert str(info.value) == ('Options for more than one authentication method are set (AK/SK and password); set only '
+                               'one of: access_key/secret_key, username/password, auth_token, metadata_credentials')
+
+
+def test_an_option_given_empty_is_unset_and_the_variable_of_another_family_is_named():
+    settings = ConnectionSettings(params(access_key='AK', secret_key='SK', region=''), environ={'OS_REGION_NAME': 'eu-de'})
+    assert settings.values['region'] is None
+    assert settings.notices() == ['OS_REGION_NAME is set but not used: the credentials come from the module options, and '
+                                  'a family is never completed from another; set region as an option if you mean it']
 
 
 def test_explicit_method_wins_over_other_methods_in_the_environment():
