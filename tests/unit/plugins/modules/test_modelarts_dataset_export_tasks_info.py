@@ -250,6 +250,11 @@ def test_a_time_window_keeps_the_exports_created_in_it(emulator):
     ({'created_after': '2026-02-30T00:00:00Z'}, "created_after is not a valid date-time: '2026-02-30T00:00:00Z'"),
     ({'created_after': 1.5}, 'created_after must be an ISO 8601 date-time with a time zone or epoch milliseconds, '
                              'got a float'),
+    # Both bounds take any type (raw): a value that is neither text nor a number is named by its type, never read as text.
+    ({'created_before': 1.5}, 'created_before must be an ISO 8601 date-time with a time zone or epoch milliseconds, '
+                              'got a float'),
+    ({'created_before': True}, 'created_before must be an ISO 8601 date-time with a time zone or epoch milliseconds, '
+                               'got a bool'),
     ({'created_after': '2026-12-06T10:00:00Z', 'created_before': '2026-12-06T11:00:00+02:00'},
      'created_after must be earlier than created_before'),
     ({'latest': True, 'task_id': 'x'}, 'latest selects the newest export task of every page; it cannot be combined '

@@ -104,6 +104,15 @@ def test_require_status_names_each_version_not_ready_failures_first_with_their_m
     assert len(result['versions']) == 5 and result['status_counts']['RUNNING'] == 1
 
 
+def test_a_state_given_as_the_number_yaml_reads_is_that_state(emulator):
+    # require_status: [1, 4] in a play is a list of numbers: each is the state it numbers, as '1' and '4' are.
+    failed, result, _output = run_main(module, emulator, dataset_id=DETECTION, require_status=[1, 4])
+    assert failed
+    assert result['msg'] == ('3 dataset versions of dataset %s are not in a required state: detectionVersion003 is '
+                             'DELETED (no error details); detectionVersion005 is CREATING; detectionVersion004 is '
+                             'DELETING; required: RUNNING or ERROR' % DETECTION)
+
+
 def test_wait_until_a_release_finishes(emulator):
     failed, result, _output = run_main(module, emulator, dataset_id=RUNNING, version_id='runningVersionOk001',
                                        wait=True, wait_sleep=1, wait_timeout=60, require_status=['RUNNING'])
@@ -126,6 +135,8 @@ def test_wait_ends_with_the_error_of_a_failed_release(emulator):
     ({'status': ['READY']}, 'value of status must be one or more of: CREATING, RUNNING, DELETING, DELETED, ERROR, '
                             '0, 1, 2, 3, 4. Got no match for: READY'),
     ({'require_status': []}, 'require_status must name at least one of CREATING, RUNNING, DELETING, DELETED, ERROR'),
+    ({'require_status': ['READY']}, 'value of require_status must be one or more of: CREATING, RUNNING, DELETING, '
+                                    'DELETED, ERROR, 0, 1, 2, 3, 4. Got no match for: READY'),
     ({'version_format': 3}, 'value of version_format must be one of: 0, 1, 2, got: 3'),
     ({'version_id': 'v', 'offset': 0}, 'parameters are mutually exclusive: version_id|offset'),
     ({'version_id': 'v', 'version_format': 0}, 'parameters are mutually exclusive: version_id|version_format'),
