@@ -11,6 +11,8 @@ import time
 
 import pytest
 import requests
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
 from hypothesis import given, strategies as st
 
 from ansible_collections.mlops.cloud.plugins.module_utils.catalog import (
@@ -22,6 +24,7 @@ from ansible_collections.mlops.cloud.plugins.module_utils.catalog import (
     VERSION_STATES,
 )
 from ansible_collections.mlops.cloud.plugins.module_utils.connection import connection_argument_spec
+from ansible_collections.mlops.cloud.plugins.lookup.modelarts_dataset_export_tasks import LookupModule as ExportTasksLookup
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError, InterruptedRunError
 from ansible_collections.mlops.cloud.plugins.module_utils.info_query import (
     MAX_GATE_MESSAGE,
@@ -303,6 +306,8 @@ def test_a_child_gate_names_failures_first_and_each_rule_with_every_state_it_all
                              'require_version_status: RUNNING' % (label, label))
     assert [(found['resource'], found['error']) for found in result['violations']] == [
         ('dataset version', 'publish failed'), ('export task', 'no export task')]
+    # The result as last known keeps its shape: the dataset with its children, and the API's total.
+    assert [dataset['dataset_id'] for dataset in result['datasets']] == [dataset_id] and result['total_count'] == 1
 
 
 def test_a_childs_pages_are_read_one_after_another_so_a_page_that_fails_is_the_last_asked_for(emulator):
@@ -347,3 +352,42 @@ def test_each_poll_of_a_wait_has_the_whole_item_budget_again(emulator):
     assert not failed, result
     assert result['status_counts'] == {'INIT': 0, 'RUNNING': 0, 'SUCCESSED': 2, 'FAILED': 0}
     assert len(emulator_admin.list_queries(emulator, '/export-tasks')) >= 2
+
+
+def test_a_child_gate_takes_a_state_given_as_the_number_yaml_reads(emulator):
+    # require_version_status: [1, 4] in a play is a list of numbers: each is the state it numbers, as '1' and '4' are.
+    failed, result, _output = run_main(modelarts_dataset_info, emulator, dataset_id=DETECTION_ID, include=['versions'],
+                                       require_version_status=[1, 4])
+    assert failed
+    label = 'of dataset dataset-detection (%s)' % DETECTION_ID
+    assert result['msg'] == ('3 violations in 1 dataset: dataset version detectionVersion003 %s is DELETED (no error '
+                             'details); dataset version detectionVersion005 %s is CREATING; dataset version '
+                             'detectionVersion004 %s is DELETING; require_version_status: RUNNING or ERROR'
+                             % (label, label, label))
+
+
+def test_a_listing_that_fails_names_the_dataset_as_the_play_named_it(emulator):
+    add_faults(emulator, status_sequence=[500], only_paths_containing='export-tasks')
+    failed, result, _output = run_main(modelarts_dataset_export_tasks_info, emulator, dataset_name='dataset-detection',
+                                       max_retries=0)
+    assert failed
+    assert result['msg'].startswith('List export tasks of dataset dataset-detection (%s) (page 0) failed: HTTP 500'
+                                    % DETECTION_ID), result['msg']
+
+
+def test_a_run_shows_the_documented_defaults_of_its_selection_and_gate_options(emulator):
+    # What ansible -v and a registered result show as the arguments the module ran with: the defaults ansible-doc shows.
+    failed, result, _output = run_main(modelarts_dataset_export_tasks_info, emulator, dataset_id=EMPTY_ID)
+    assert not failed, result
+    arguments = result['invocation']['module_args']
+    assert (arguments['latest'], arguments['allow_empty'], arguments['wait'], arguments['limit']) == (False, False, False, 100)
+    failed, result, _output = run_main(modelarts_dataset_info, emulator, dataset_id=EMPTY_ID)
+    assert not failed, result
+    assert (result['invocation']['module_args']['allow_empty'], result['invocation']['module_args']['include']) == (False, None)
+
+
+def test_a_lookup_which_has_no_wait_options_passes_the_checks_of_the_others(emulator):
+    lookup = ExportTasksLookup(loader=DataLoader(), templar=Templar(loader=DataLoader()))
+    tasks = lookup.run([DETECTION_ID], {}, modelarts_endpoint=emulator, iam_endpoint=emulator + '/v3', project_id=PROJECT_ID,
+                       access_key=ACCESS_KEY, secret_key=SECRET_KEY, status=['FAILED'])
+    assert [task['status'] for task in tasks] == ['FAILED']

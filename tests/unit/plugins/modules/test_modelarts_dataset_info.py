@@ -79,6 +79,8 @@ def test_main_passes_the_filters_to_the_api(emulator):
     ({'dataset_id': ' '}, 'dataset_id must not be empty'),
     ({'dataset_id': EXAMPLE_ID, 'offset': 1}, 'parameters are mutually exclusive: dataset_id|offset'),
     ({'dataset_name': 'a', 'search_content': 'a'}, 'parameters are mutually exclusive: dataset_name|search_content'),
+    ({'dataset_id': EXAMPLE_ID, 'dataset_name': 'a'}, 'parameters are mutually exclusive: dataset_id|dataset_name'),
+    ({'dataset_id': EXAMPLE_ID, 'search_content': 'a'}, 'parameters are mutually exclusive: dataset_id|search_content'),
 ])
 def test_main_refuses_bad_input_in_one_line_before_any_request(emulator, args, message):
     failed, result, output = run_main(module, emulator, **args)
