@@ -7,10 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
 import time
 
 import pytest
 import requests
+import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 from hypothesis import given, strategies as st
@@ -36,7 +38,18 @@ from ansible_collections.mlops.cloud.plugins.module_utils.info_query import (
     validate_info_params,
     wait_is_over,
 )
-from ansible_collections.mlops.cloud.plugins.modules import modelarts_dataset_export_tasks_info, modelarts_dataset_info
+from ansible_collections.mlops.cloud.plugins.lookup import (
+    modelarts_dataset_export_tasks,
+    modelarts_dataset_import_tasks,
+    modelarts_dataset_versions,
+    modelarts_datasets,
+)
+from ansible_collections.mlops.cloud.plugins.modules import (
+    modelarts_dataset_export_tasks_info,
+    modelarts_dataset_import_task_info,
+    modelarts_dataset_info,
+    modelarts_dataset_version_info,
+)
 from ansible_collections.mlops.cloud.tests.unit.plugins.module_utils.emulator_connection import connect
 from ansible_collections.mlops.cloud.tests.unit.plugins.modules import emulator_admin
 from ansible_collections.mlops.cloud.tests.unit.plugins.modules.params import default_params
@@ -158,6 +171,37 @@ def test_a_failed_item_is_described_by_its_error_on_one_line():
     assert describe({'status': 'INIT'}) == 'INIT (0%)'
     assert describe({'status': 'SUCCESSED', 'progress': 100.0}) == 'SUCCESSED'
     assert VERSION_STATES.describe({'status': 4, 'message': 'annotation\nfailed'}) == 'ERROR (annotation failed)'
+
+
+def documented_options(plugin):
+    """The options ansible-doc shows for ``plugin``: its own, then those of its fragments (its own win)."""
+    documentation = yaml.safe_load(plugin.DOCUMENTATION)
+    options = dict(documentation.get('options') or {})
+    for fragment in documentation['extends_documentation_fragment']:
+        _namespace, _collection, name, variable = (fragment.split('.') + ['documentation'])[:4]
+        fragment_class = importlib.import_module('ansible_collections.mlops.cloud.plugins.doc_fragments.' + name).ModuleDocFragment
+        for option, documented in yaml.safe_load(getattr(fragment_class, variable.upper())).get('options', {}).items():
+            options[option] = dict(documented, **options.get(option, {}))
+    options.pop('_terms', None)  # a lookup's term: its parent's (or its own) id
+    return options
+
+
+@pytest.mark.parametrize('plugin,resource', [
+    (modelarts_dataset_export_tasks_info, EXPORT_TASKS), (modelarts_dataset_info, DATASETS),
+    (modelarts_dataset_version_info, DATASET_VERSIONS), (modelarts_dataset_import_task_info, IMPORT_TASKS),
+    (modelarts_dataset_export_tasks, None), (modelarts_datasets, None), (modelarts_dataset_versions, None),
+    (modelarts_dataset_import_tasks, None),
+], ids=lambda value: value.__name__.rsplit('.', 1)[-1] if hasattr(value, '__name__') else 'module' if value else 'lookup')
+def test_each_option_has_the_type_default_elements_and_choices_ansible_doc_shows(plugin, resource):
+    if resource is None:
+        spec = plugin.LookupModule(loader=DataLoader(), templar=Templar(loader=DataLoader()))._spec()
+    else:
+        spec = dict(connection_argument_spec(), **info_argument_spec(resource))
+    documented = documented_options(plugin)
+    assert sorted(spec) == sorted(documented)
+    for option in spec:
+        assert [spec[option].get(key) for key in ('type', 'default', 'elements', 'choices')] == \
+            [documented[option].get('type', 'str')] + [documented[option].get(key) for key in ('default', 'elements', 'choices')], option
 
 
 @pytest.mark.parametrize('overrides,message', [
