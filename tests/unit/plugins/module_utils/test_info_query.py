@@ -435,3 +435,14 @@ def test_a_lookup_which_has_no_wait_options_passes_the_checks_of_the_others(emul
     tasks = lookup.run([DETECTION_ID], {}, modelarts_endpoint=emulator, iam_endpoint=emulator + '/v3', project_id=PROJECT_ID,
                        access_key=ACCESS_KEY, secret_key=SECRET_KEY, status=['FAILED'])
     assert [task['status'] for task in tasks] == ['FAILED']
+
+
+@pytest.mark.parametrize('selection', [dict(created_after=1700000000000), dict(created_before=1700000000000),
+                                       dict(latest=True)])
+def test_an_item_without_a_valid_create_time_is_named_when_the_selection_compares_it(emulator, selection):
+    dataset_id = emulator_admin.add_dataset(emulator, 'odd-times', tasks=[dict(
+        task_id='oddTimeTask', status='SUCCESSED', progress=100.0, create_time='yesterday')])
+    failed, result, _output = run_main(modelarts_dataset_export_tasks_info, emulator, dataset_id=dataset_id, **selection)
+    assert failed
+    assert result['msg'] == ('The export task answer for oddTimeTask has no valid "create_time", which latest and '
+                             'created_after/created_before compare')
