@@ -446,3 +446,17 @@ def test_an_item_without_a_valid_create_time_is_named_when_the_selection_compare
     assert failed
     assert result['msg'] == ('The export task answer for oddTimeTask has no valid "create_time", which latest and '
                              'created_after/created_before compare')
+
+
+def test_a_wait_whose_time_runs_out_during_a_poll_names_the_items_as_last_fetched(emulator):
+    dataset_id = emulator_admin.add_dataset(emulator, 'slow-poll', running=[
+        dict(task_id='runsTenMinutes', seconds=600, outcome='SUCCESSED')])
+    # The list answers; the poll after it trickles its headers until wait_timeout cuts it short.
+    add_faults(emulator, trickle_headers=5, skip_first=1, trickle_seconds=0.5, only_paths_containing='/export-tasks')
+    failed, result, _output = run_main(modelarts_dataset_export_tasks_info, emulator, dataset_id=dataset_id, wait=True,
+                                       wait_timeout=4, wait_sleep=1, max_retries=0)
+    assert failed
+    assert result['msg'].startswith('Timed out after 4s waiting for export tasks of dataset %s to finish; still '
+                                    'unfinished: runsTenMinutes (RUNNING, ' % dataset_id), result['msg']
+    assert [task['task_id'] for task in result['export_tasks']] == ['runsTenMinutes']
+    assert result['status_counts'] == {'INIT': 0, 'RUNNING': 1, 'SUCCESSED': 0, 'FAILED': 0}
