@@ -65,6 +65,9 @@ def test_main_by_name_keeps_the_exact_match_only(emulator):
     failed, result, _output = run_main(module, emulator, dataset_name='dataset-example')
     assert not failed, result
     assert [d['dataset_id'] for d in result['datasets']] == [EXAMPLE_ID]
+    # The API's search narrows the list (its match is partial); the module keeps the exact name.
+    assert dataset_list_requests(emulator) == ['limit=100&offset=0&search_content=dataset-e',
+                                               'limit=100&offset=0&search_content=dataset-example']
 
 
 def test_main_passes_the_filters_to_the_api(emulator):
