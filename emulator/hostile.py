@@ -25,7 +25,13 @@ The request is served normally first; the hostile kind then rewrites or replaces
 - ``deep_json``: a 200 whose body is an array nested ``deep_json_levels`` deep (default 100,000);
 - ``state_not_string``: every listed item's ``status`` becomes a list;
 - ``fat_items``: every listed item gets a ``padding`` field of ``fat_item_kb`` KiB (default 30): valid
-  answers, each well under the client's 32 MiB bound, that add up over the pages of a listing.
+  answers, each well under the client's 32 MiB bound, that add up over the pages of a listing;
+- ``huge_error``: 400 whose ``error_msg`` is ``huge_error_mb`` MiB long (default 20);
+- ``surrogate_field``: every listed item's ``description`` holds a lone surrogate (``\\ud800`` in the JSON:
+  valid JSON, yet no valid Unicode);
+- ``surrogate_id``: every listed item's id ends in a lone surrogate;
+- ``dot_id``: every listed item's id becomes ``..`` (a path segment the client would climb with);
+- ``all_failed``: every listed item's ``status`` becomes ``FAILED`` (a gate over a listing that failed whole).
 
 ``skip_first`` (default 0) serves that many matching requests normally first (they count as uses),
 so that, for example, the first page of a listing arrives and the later ones stall.
@@ -38,9 +44,11 @@ import zlib
 from urllib.parse import parse_qs, quote
 
 KINDS = ("redirect", "echo_headers", "echo_body", "control_chars", "gzip_bomb", "gzip_trailer", "trickle_body",
-         "trickle_headers", "continue_flood", "deep_json",
-         "huge_total", "growing_total", "page_over_limit", "state_not_string", "fat_items")
+         "trickle_headers", "continue_flood", "deep_json", "huge_error",
+         "huge_total", "growing_total", "page_over_limit", "state_not_string", "fat_items",
+         "surrogate_field", "surrogate_id", "dot_id", "all_failed")
 PARAMETERS = {"huge_total_value": 10 ** 9, "deep_json_levels": 100000, "gzip_bomb_mb": 1024, "gzip_trailer_mb": 64,
+              "huge_error_mb": 20,
               "trickle_seconds": 1.0,
               "flood_seconds": 3600.0, "skip_first": 0, "fat_item_kb": 30,
               "redirect_location": "https://attacker.example/collect"}
@@ -62,7 +70,7 @@ def validate_parameters(spec):
         value = spec.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise ValueError("%s must be a non-negative integer" % key)
-    for key in ("gzip_bomb_mb", "gzip_trailer_mb", "trickle_seconds", "flood_seconds"):
+    for key in ("gzip_bomb_mb", "gzip_trailer_mb", "huge_error_mb", "trickle_seconds", "flood_seconds"):
         value = spec.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
             raise ValueError("%s must be a positive number" % key)
@@ -118,6 +126,10 @@ def apply(kind, params, answer, request_headers, query, uses, body=b""):
         answer.header_trickle_seconds = float(params["trickle_seconds"])
     elif kind == "continue_flood":
         answer.flood_seconds = float(params["flood_seconds"])
+    elif kind == "huge_error":
+        answer.status = 400
+        answer.payload = {"error_code": "ModelArts.0400",
+                          "error_msg": "Bad request " * int(float(params["huge_error_mb"]) * 1024 * 1024 / 12)}
     elif kind == "deep_json":
         levels = int(params["deep_json_levels"])
         answer.status, answer.data = 200, b"[" * levels + b"]" * levels
@@ -144,6 +156,17 @@ def _rewrite_list(kind, params, payload, query, uses):
     elif kind == "state_not_string":
         for item in items:
             item["status"] = [item.get("status")]
+    elif kind == "surrogate_field":
+        for item in items:
+            item["description"] = "exported \ud800 by the server"
+    elif kind in ("surrogate_id", "dot_id"):
+        for item in items:
+            for key in ID_KEYS:
+                if key in item:
+                    item[key] = ".." if kind == "dot_id" else item[key][:10] + "\ud800"
+    elif kind == "all_failed":
+        for item in items:
+            item["status"] = "FAILED"
     elif kind == "fat_items":
         padding = "x" * (int(params["fat_item_kb"]) * 1024)
         for item in items:

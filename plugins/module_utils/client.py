@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 import socket
 import threading
 import time
@@ -50,6 +51,8 @@ REQUEST_ID_HEADERS = ('X-Request-Id', 'X-Openstack-Request-Id', 'X-Compute-Reque
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 # Levels of JSON objects and arrays an answer may have; the APIs' deepest answers have fewer than 10.
 MAX_JSON_DEPTH = 64
+# A surrogate escape (\\ud800-\\udfff) in a JSON text: only then can a decoded string hold a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(br'\\u[dD][89a-fA-F]')
 READ_CHUNK_BYTES = 64 * 1024
 IDEMPOTENT_METHODS = frozenset(('GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'))
 
@@ -390,7 +393,7 @@ class ApiClient:
             if status < 400:
                 if self.budget is not None:
                     self.budget.charge_bytes(len(content), action)
-                return ApiResponse(status, _decode_json(content, status, answer_headers, action), answer_headers)
+                return ApiResponse(status, _decode_json(content, status, answer_headers, action, host), answer_headers)
 
             error = _api_error(status, answer_headers, content, action)
             if status == 401 and authenticate and auth is not None:
@@ -618,7 +621,19 @@ def _parse_json(content):
     if _nests_deeper_than(document, MAX_JSON_DEPTH):
         # Below the decoder's limit, a document can still be too deep for Ansible's serializer.
         raise ValueError('nested too deeply (more than %d levels)' % MAX_JSON_DEPTH)
+    if _SURROGATE_ESCAPE.search(content) and _holds_lone_surrogate(document):
+        # Valid JSON, but not text: Ansible refuses it later, naming no host (and a lookup would pass it on).
+        raise ValueError('not valid Unicode (a lone surrogate in a string)')
     return document
+
+
+def _holds_lone_surrogate(document):
+    """Whether a string of ``document`` (a key or a value) holds a surrogate that is not part of a pair."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode('utf-8')
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _nests_deeper_than(document, limit):
@@ -633,15 +648,15 @@ def _nests_deeper_than(document, limit):
     return False
 
 
-def _decode_json(content, status, headers, action):
+def _decode_json(content, status, headers, action, host):
     if not content:
         return {}
     try:
         return _parse_json(content)
     except ValueError as exc:
-        reason = str(exc) if str(exc).startswith('nested') else 'not valid JSON'
-        raise ResponseFormatError('%s failed: HTTP %s answer is %s (request id %s)' % (
-            action, status, reason, _request_id(headers) or 'none'))
+        reason = str(exc) if str(exc).startswith(('nested', 'not valid Unicode')) else 'not valid JSON'
+        raise ResponseFormatError('%s failed: HTTP %s answer is %s (from %s, request id %s)' % (
+            action, status, reason, host, _request_id(headers) or 'none'))
 
 
 def _redirect_error(action, status, headers):

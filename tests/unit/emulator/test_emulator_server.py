@@ -492,6 +492,45 @@ def test_gzip_trailer_sends_the_real_page_gzipped_then_its_trailer(base_url):
     assert page == token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token).json()
 
 
+def test_huge_error_is_a_400_whose_message_is_as_long_as_asked(base_url):
+    token = get_token(base_url)
+    post_faults(base_url, {"huge_error": 1, "huge_error_mb": 0.25})
+    answer = token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token)
+    assert answer.status_code == 400
+    assert 0.25 * 1024 * 1024 - 12 < len(answer.json()["error_msg"]) <= 0.25 * 1024 * 1024
+    assert token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token).status_code == 200
+
+
+def test_surrogate_field_is_valid_json_that_is_not_text(base_url):
+    token = get_token(base_url)
+    post_faults(base_url, {"surrogate_field": 1})
+    answer = token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token)
+    tasks = answer.json()["export_tasks"]  # the JSON parses...
+    assert len(tasks) == 2 and all("\ud800" in task["description"] for task in tasks)
+    with pytest.raises(UnicodeEncodeError):  # ...into strings that are not valid Unicode
+        tasks[0]["description"].encode("utf-8")
+    assert "description" not in token_get(base_url, TASKS_PATH % seed.DATASET_EXAMPLE_ID, token).json()["export_tasks"][0]
+
+
+@pytest.mark.parametrize("kind, expected", [("dot_id", lambda old: ".."), ("surrogate_id", lambda old: old[:10] + "\ud800")])
+def test_server_ids_can_be_made_unusable_in_a_path(base_url, kind, expected):
+    token = get_token(base_url)
+    path = "/v2/%s/datasets" % EU_DE
+    before = [dataset["dataset_id"] for dataset in token_get(base_url, path, token).json()["datasets"]]
+    post_faults(base_url, {kind: 1})
+    after = [dataset["dataset_id"] for dataset in token_get(base_url, path, token).json()["datasets"]]
+    assert len(before) > 1 and after == [expected(old) for old in before]
+
+
+def test_all_failed_makes_every_listed_task_failed_for_as_many_pages_as_asked(base_url):
+    token = get_token(base_url)
+    path = TASKS_PATH % seed.DATASET_250_ID
+    post_faults(base_url, {"all_failed": 2})
+    for _page in range(2):
+        assert {task["status"] for task in token_get(base_url, path, token).json()["export_tasks"]} == {"FAILED"}
+    assert "SUCCESSED" in {task["status"] for task in token_get(base_url, path, token).json()["export_tasks"]}
+
+
 def test_missing_keys_only_affects_task_lists(base_url):
     token = get_token(base_url)
     post_faults(base_url, {"missing_keys": 1})

@@ -103,3 +103,19 @@ def test_an_answer_at_the_bound_and_a_scalar_are_accepted():
     assert document == [2]
     assert _parse_json(b'"text"') == 'text'
     assert _parse_json(b'[[], {"a": []}]') == [[], {'a': []}]
+
+
+@pytest.mark.parametrize('content, document', [
+    (b'["\\ud83d\\ude00", "\\uD83D\\uDE00"]', ['\U0001f600', '\U0001f600']),  # a pair, either case: one character
+    (b'{"path": "C:\\\\udfff"}', {'path': 'C:\\udfff'}),  # an escaped backslash, then text: no surrogate
+    ('{"name": "\U0001f600"}'.encode('utf-8'), {'name': '\U0001f600'}),
+])
+def test_text_outside_the_basic_plane_is_accepted(content, document):
+    assert _parse_json(content) == document
+
+
+@pytest.mark.parametrize('content', [b'["\\ud800"]', b'{"\\uDBFF": 1}', b'{"a": {"b": ["x\\udc00y"]}}',
+                                     b'["\\ud83d\\u0041"]'])
+def test_a_lone_surrogate_anywhere_is_refused(content):
+    with pytest.raises(ValueError, match=r'^not valid Unicode \(a lone surrogate in a string\)$'):
+        _parse_json(content)

@@ -14,6 +14,7 @@ import json
 import re
 import socket
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -154,11 +155,16 @@ def nested(levels):
     (b'{"total_count": 2, "export_tasks": [', None, 'not valid JSON', 'req-1'),
     (nested(MAX_JSON_DEPTH + 1), None, 'nested too deeply (more than %d levels)' % MAX_JSON_DEPTH, 'req-1'),
     (b'[' * 100000 + b']' * 100000, {}, 'nested too deeply', 'none'),
+    (b'{"total_count": 1, "export_tasks": [{"description": "a \\ud800 b"}]}', None,
+     'not valid Unicode (a lone surrogate in a string)', 'req-1'),
+    (b'{"a\\udfff": 1}', None, 'not valid Unicode (a lone surrogate in a string)', 'req-1'),
+    (b'["\\ude00\\ud83d"]', None, 'not valid Unicode (a lone surrogate in a string)', 'req-1'),
 ])
 def test_a_success_that_is_not_a_json_document_says_why(server, body, headers, reason, request_id):
     answer_with(200, body, headers)
     error = failure_of(server, ResponseFormatError)
-    assert str(error) == 'List datasets failed: HTTP 200 answer is %s (request id %s)' % (reason, request_id)
+    assert str(error) == 'List datasets failed: HTTP 200 answer is %s (from %s, request id %s)' % (
+        reason, urlsplit(server).netloc, request_id)
 
 
 def test_an_interruption_while_waiting_to_retry_ends_the_wait_and_sends_nothing_more(server):

@@ -457,7 +457,7 @@ def test_a_finished_attempt_is_not_cut():
                                                (b'[]', []), ('{"name": "caf\u00e9"}'.encode('utf-8'), {'name': 'caf\u00e9'})])
 def test_any_json_document_is_parsed_scalars_included(content, document):
     assert _parse_json(content) == document
-    assert _decode_json(content, 200, {}, 'List things') == document
+    assert _decode_json(content, 200, {}, 'List things', 'api.example') == document
 
 
 @pytest.mark.parametrize('document', [0, 1.5, None, True, 'text', ''])
@@ -475,11 +475,12 @@ def test_a_scalar_has_no_levels(document):
 ])
 def test_an_answer_that_is_not_json_is_reported_with_its_request_id(headers, request_id):
     with pytest.raises(ResponseFormatError) as raised:
-        _decode_json(b'<html>gateway</html>', 200, headers, 'List things')
-    assert str(raised.value) == 'List things failed: HTTP 200 answer is not valid JSON (request id %s)' % request_id
+        _decode_json(b'<html>gateway</html>', 200, headers, 'List things', 'api.example:8443')
+    assert str(raised.value) == 'List things failed: HTTP 200 answer is not valid JSON (from api.example:8443, request id %s)' % request_id
 
 
 def test_an_answer_nested_too_deeply_says_so_with_its_request_id():
     with pytest.raises(ResponseFormatError) as raised:
-        _decode_json(b'[' * 65 + b']' * 65, 201, {'X-Request-Id': 'req-9'}, 'Create thing')
-    assert str(raised.value) == 'Create thing failed: HTTP 201 answer is nested too deeply (more than 64 levels) (request id req-9)'
+        _decode_json(b'[' * 65 + b']' * 65, 201, {'X-Request-Id': 'req-9'}, 'Create thing', 'api.example')
+    assert str(raised.value) == ('Create thing failed: HTTP 201 answer is nested too deeply (more than 64 levels) '
+                                 '(from api.example, request id req-9)')
