@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 import threading
 import weakref
 from urllib.parse import quote, quote_plus
@@ -21,6 +22,11 @@ from urllib.parse import quote, quote_plus
 MASK = '********'
 # clip() leaves no run of this many characters of a secret in server text, wherever it cuts.
 SECRET_RUN = 6
+# How much more than a message's window of server text is reflowed: whitespace beyond would not be shown.
+CLIP_SCAN_FACTOR = 16
+# Whitespace as str.split() finds it, and the control characters a message must not carry raw (C0, DEL, C1).
+_WHITESPACE = re.compile(r'\s+')
+_CONTROL = re.compile('[\x00-\x1f\x7f-\x9f]')
 
 # Every Redactor of the process, so that clip() knows the secrets of the run wherever server text is
 # quoted (a lookup's and a module's alike): a weak set, a finished run's secrets go with its Redactor.
@@ -113,7 +119,7 @@ def _mask_runs(text, forms):
 def _escape_controls(text):
     """Control characters left after reflowing (ESC of a terminal sequence, NUL, DEL, C1) as ``\\xNN``:
     server text cannot clear the user's terminal or set its title through a message."""
-    return ''.join('\\x%02x' % ord(char) if ord(char) < 32 or 127 <= ord(char) < 160 else char for char in text)
+    return _CONTROL.sub(lambda found: '\\x%02x' % ord(found.group()), text)
 
 
 def clip(text, limit):
@@ -125,9 +131,16 @@ def clip(text, limit):
         return None
     forms = _live_forms()
     text = _replace(str(text), forms)
-    text = _escape_controls(_replace(' '.join(text.split()), forms))
+    # Only the start of the text can be shown: whitespace is collapsed there alone (the pieces of a pass
+    # over a server's 20 MB message would take ten times its size); the secrets were masked in all of it.
+    size = 2 * limit + SECRET_RUN
+    start = text[:CLIP_SCAN_FACTOR * size]
+    cut = len(start) < len(text)
+    text = _replace(_WHITESPACE.sub(' ', start).strip(), forms)
     # Only what can be shown is searched for runs; a masked run can be longer than its mask. Text past
     # that window is cut even when the masked window is short: the ``...`` says something was left out.
-    window = text[:2 * limit + SECRET_RUN]
+    # Escaping only lengthens the text, so the window is the start of the escaped first size + 1 characters.
+    head = _escape_controls(text[:size + 1])
+    window = head[:size]
     shown = _mask_runs(window, forms)
-    return shown if len(shown) <= limit and len(window) == len(text) else shown[:max(limit - 3, 0)] + '...'
+    return shown if len(shown) <= limit and len(head) <= size and not cut else shown[:max(limit - 3, 0)] + '...'

@@ -5,6 +5,12 @@ ansible-playbook run of one task; its peak memory is the largest resident set of
 run (ansible-playbook, its worker, the module), from ``wait4``. Prints the matrix of docs/security.md:
 attack | via | outcome | list requests | seconds | peak MB.
 
+Rows that take their credentials from the environment run with those variables set for the whole
+run (module and lookup alike) and no ``iam_endpoint`` option; every variable that must not be used
+points at a decoy listener on 127.0.0.1 that counts connections, and the row asserts it got none.
+Rows naming a ``secret`` assert that no 6 consecutive characters of it appear in the result or in
+anything the run printed.
+
 What it checks besides each outcome: the memory bound holds. A project whose 10,000 export tasks
 come padded to 30 KiB each (valid pages, each far under the 32 MiB bound of one answer) is refused at
 ``max_result_mb`` (64 MiB) with a fraction of the memory the same listing takes with the bound at
@@ -13,9 +19,11 @@ its 4096 MiB maximum.
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import requests
@@ -33,7 +41,19 @@ EXAMPLE_DATASET = 'WxCREuCkBSAlQr9xrde'
 TRAILER_MB = 128
 TRAILER_ATTACK = 'a gzip answer, then %d MiB that are not gzip' % TRAILER_MB
 
-# name, fault, options, expected outcome (a part of the message, or None for success), vias.
+SPACED_PASSWORD = 'correct  horse  battery  staple'
+# The HW_* password family, complete: its IAM endpoint is the emulator's ({url}); {decoy} is the decoy listener.
+HW_PASSWORD = {'HW_USER_NAME': 'emulator-user', 'HW_USER_PASSWORD': 'emulator-password',
+               'HW_DOMAIN_NAME': 'emulator-domain', 'HW_AUTH_URL': '{url}/v3'}
+# A profile with a password but neither auth_url nor region: nothing tells where IAM is.
+STALE_PROFILE = 'clouds:\n  stale:\n    auth:\n      username: emulator-user\n      password: emulator-password\n' \
+    '      user_domain_name: emulator-domain\n'
+ENV_OPTIONS = {'project_id': '0a1b2c3d4e5f40718293a4b5c6d7e8f9', 'token_cache': False, 'dataset_id': EXAMPLE_DATASET}
+
+# name, fault, options, expected outcome (a part of the message, or None for success)[, extras]; extras:
+# env (variables for the run: {url}, {decoy} and {work} are filled in), warning (a part of a warning the run
+# must print), secret (never 6 characters of it anywhere), max_length (of the message), dataset (admin
+# datasets body added before the run).
 ATTACKS = [
     ('250 tasks, no fault (the baseline)', {}, dict(CREDENTIALS, dataset_id=BIG_DATASET), None),
     ('10,000 tasks padded to 30 KiB each, the default bound', {'fat_items': 100000},
@@ -60,6 +80,32 @@ ATTACKS = [
      dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET), '\\x1b[2J'),
     ('302 to another host', {'redirect': 1}, dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET),
      'redirect to attacker.example, not followed'),
+    ('a firewall echoes a password with runs of spaces', {'echo_body': 1, 'only_paths_containing': '/v3/auth/tokens'},
+     dict(PASSWORD, password=SPACED_PASSWORD, dataset_id=EXAMPLE_DATASET), 'Request rejected by the firewall',
+     {'secret': SPACED_PASSWORD}),
+    ('an error message of 20 MiB', {'huge_error': 1, 'huge_error_mb': 20}, dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET),
+     'error code ModelArts.0400, message: Bad request Bad request', {'max_length': 1000}),
+    ('a lone surrogate in an item field', {'surrogate_field': 1}, dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET),
+     'answer is not valid Unicode (a lone surrogate in a string) (from 127.0.0.1:'),
+    ('a lone surrogate in a dataset id from the server', {'surrogate_id': 1},
+     dict(CREDENTIALS, dataset_name='dataset-example'),
+     'List datasets (page 0) failed: HTTP 200 answer is not valid Unicode (a lone surrogate in a string) (from 127.0.0.1:'),
+    ('.. as a dataset id from the server', {'dot_id': 1}, dict(CREDENTIALS, dataset_name='dataset-example'),
+     '"dataset_id" is a dot segment or blank (\'..\'); it came from the server, not from the play'),
+    ('require_status over 10,000 FAILED tasks', {'all_failed': 1000},
+     dict(CREDENTIALS, dataset_id=FAT_DATASET, require_status=['SUCCESSED']), 'and 9995 more; required: SUCCESSED',
+     {'max_length': 1000}),
+    ('pages of 0.9 s until the run bound (timeout 1, max_retries 0) cuts one', {'latency_ms': 900},
+     dict(CREDENTIALS, dataset_id=BIG_DATASET, limit=10, timeout=1, max_retries=0, max_concurrent_requests=1),
+     'the time bound of a run without wait, 21 s ((max_retries + 1) x (timeout + 20 s)) ran out'),
+    ('a complete HW_* password set beside a leftover OS_AUTH_URL', {}, ENV_OPTIONS, None,
+     {'env': dict(HW_PASSWORD, OS_AUTH_URL='{decoy}/v3'), 'secret': 'emulator-password'}),
+    ('the same with a stale OS_USERNAME', {}, ENV_OPTIONS,
+     'The environment holds credentials of more than one family (OS_*: OS_USERNAME; HW_*: HW_USER_NAME, HW_USER_PASSWORD',
+     {'env': dict(HW_PASSWORD, OS_AUTH_URL='{decoy}/v3', OS_USERNAME='someone-else'), 'secret': 'emulator-password'}),
+    ('a clouds.yaml profile without auth_url or region beside OS_AUTH_URL', {}, dict(ENV_OPTIONS, cloud='stale'),
+     'region is required to build the IAM endpoint',
+     {'env': {'OS_CLIENT_CONFIG_FILE': '{work}/clouds.yaml', 'OS_AUTH_URL': '{decoy}/v3'}, 'secret': 'emulator-password'}),
 ]
 
 
@@ -69,16 +115,38 @@ def admin(url, name, body=None):
     return answer.json()
 
 
-def playbook(work, url, options, via):
-    options = dict(options, modelarts_endpoint=url, iam_endpoint=url + '/v3')
+class Decoy(object):
+    """A listener on 127.0.0.1 that counts the connections it gets and closes each at once."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(('127.0.0.1', 0))
+        self.listener.listen(16)
+        self.url = 'http://127.0.0.1:%d' % self.listener.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _address = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            connection.close()
+
+
+def playbook(work, url, options, via, from_environment):
+    options = dict(options, modelarts_endpoint=url)
+    if not from_environment:
+        options['iam_endpoint'] = url + '/v3'
     if via == 'module':
         task = {'mlops.cloud.modelarts_dataset_export_tasks_info': options, 'register': 'outcome'}
         report = "{{ {'failed': outcome is failed, 'msg': outcome.msg | default(''), 'count': outcome.export_tasks | default([]) | length} | to_json }}"
     else:
-        arguments = ', '.join('%s=%s' % (key, json.dumps(value)) for key, value in sorted(options.items()))
-        task = {'ansible.builtin.set_fact': {'found': "{{ lookup('mlops.cloud.modelarts_dataset_export_tasks', %s) }}"
-                                             % arguments.replace('false', 'False').replace('true', 'True')},
-                'register': 'outcome'}
+        # The options as a variable: a failing lookup's error quotes its template, which must not hold a secret.
+        task = {'ansible.builtin.set_fact': {'found': "{{ lookup('mlops.cloud.modelarts_dataset_export_tasks', **attack_options) }}"},
+                'vars': {'attack_options': options}, 'register': 'outcome'}
         report = "{{ {'failed': outcome is failed, 'msg': outcome.msg | default(''), 'count': found | default([]) | length} | to_json }}"
     task['ignore_errors'] = True
     path = os.path.join(work, 'attack.yml')
@@ -90,14 +158,15 @@ def playbook(work, url, options, via):
     return path
 
 
-def run(url, work, options, via):
-    """(outcome dict, seconds, peak MB) of one ansible-playbook run."""
-    path = playbook(work, url, options, via)
+def run(url, work, options, via, variables=None):
+    """(outcome dict, seconds, peak MB, what the run printed) of one ansible-playbook run."""
+    path = playbook(work, url, options, via, bool(variables))
     started = time.monotonic()
     # Without the callbacks ansible-test enables (junit pretty-prints every result through minidom: minutes
     # for the 300 MB result of the unbounded row): the figures are the collection's, not a report writer's.
     env = dict((name, value) for name, value in os.environ.items()
                if name not in ('ANSIBLE_CALLBACKS_ENABLED', 'ANSIBLE_CALLBACK_WHITELIST'))
+    env.update(variables or {})
     with open(os.path.join(work, 'output.log'), 'w') as log:
         process = subprocess.Popen(['ansible-playbook', path], stdout=log, stderr=subprocess.STDOUT, env=env)
         _pid, status, usage = os.wait4(process.pid, 0)
@@ -105,21 +174,37 @@ def run(url, work, options, via):
     assert os.waitstatus_to_exitcode(status) == 0, open(os.path.join(work, 'output.log')).read()
     with open(os.path.join(work, 'outcome.json')) as handle:
         outcome = json.load(handle)
-    return outcome, seconds, usage.ru_maxrss / 1024.0
+    with open(os.path.join(work, 'output.log')) as handle:
+        printed = handle.read()
+    return outcome, seconds, usage.ru_maxrss / 1024.0, printed
+
+
+def check_secret(secret, name, via, *texts):
+    """No 6 consecutive characters of ``secret`` in any of ``texts``."""
+    for start in range(len(secret) - 5):
+        for text in texts:
+            assert secret[start:start + 6] not in text, (name, via, secret[start:start + 6], text[-2000:])
 
 
 def main():
     url = sys.argv[1]
     rows = []
     peaks = {}
+    decoy = Decoy()
     for via in ('module', 'lookup'):
-        for name, fault, options, expected in ATTACKS:
+        for attack in ATTACKS:
+            name, fault, options, expected = attack[:4]
+            extras = attack[4] if len(attack) > 4 else {}
             admin(url, 'reset', {})
             admin(url, 'datasets', {'dataset_name': 'fat', 'dataset_id': FAT_DATASET, 'task_count': 10000})
             if fault:
                 admin(url, 'faults', fault)
             with tempfile.TemporaryDirectory(prefix='mlops-memory-') as work:
-                outcome, seconds, peak = run(url, work, options, via)
+                with open(os.path.join(work, 'clouds.yaml'), 'w') as handle:
+                    handle.write(STALE_PROFILE)
+                variables = dict((key, value.format(url=url, decoy=decoy.url, work=work))
+                                 for key, value in extras.get('env', {}).items())
+                outcome, seconds, peak, printed = run(url, work, options, via, variables)
             listed = admin(url, 'stats')['by_route'].get(LIST_ROUTE, 0)
             if expected is None:
                 assert not outcome['failed'], (name, via, outcome)
@@ -127,7 +212,14 @@ def main():
             else:
                 assert outcome['failed'] and expected in outcome['msg'], (name, via, outcome)
                 observed = 'fails: ...%s...' % expected
-            assert 'emulator-password' not in outcome['msg'] and 'emulator-sk-' not in outcome['msg'], outcome
+            if extras.get('warning'):
+                assert extras['warning'] in ' '.join(printed.split()), (name, via, printed[-3000:])
+                observed += '; warns: %s' % extras['warning']
+            assert len(outcome['msg']) <= extras.get('max_length', len(outcome['msg'])), (name, via, len(outcome['msg']))
+            assert decoy.connections == 0, (name, via, 'a variable that must not be used was used')
+            if extras.get('secret'):
+                check_secret(extras['secret'], name, via, outcome['msg'], printed)
+            assert 'emulator-password' not in outcome['msg'] and 'emulator-sk-' not in outcome['msg'] and 'Traceback' not in printed, (outcome, printed[-3000:])
             peaks[(name, via)] = peak
             rows.append('| %s | %s | %s | %d | %.1f | %.0f |' % (name, via, observed, listed, seconds, peak))
     print('| attack | via | outcome | list requests | seconds | peak MB |')

@@ -8,12 +8,13 @@ __metaclass__ = type
 
 import json
 import string
+import tracemalloc
 from urllib.parse import quote
 
 import pytest
 
 from ansible_collections.mlops.cloud.plugins.module_utils.errors import ApiError
-from ansible_collections.mlops.cloud.plugins.module_utils.redaction import MASK, SECRET_RUN, Redactor, clip
+from ansible_collections.mlops.cloud.plugins.module_utils.redaction import CLIP_SCAN_FACTOR, MASK, SECRET_RUN, Redactor, clip
 
 SECRET = 'Zq9/+x"y\\ü\r\n'
 
@@ -209,3 +210,38 @@ def test_a_partial_echo_is_searched_twice_the_limit_and_a_run_far_shown_whole_wi
     searched = 2 * limit + SECRET_RUN
     assert clip(echo[:searched], limit) == 'echo: %s' % MASK  # masked to 14 characters: fits
     assert clip(echo[:searched + 1], limit) == 'echo: %s...' % MASK  # one character past the search: cut
+
+
+def test_a_huge_server_message_is_clipped_without_a_copy_per_word():
+    # 20 MB of words, as a hostile server's error_msg: splitting or escaping it piece by piece took 270 MB.
+    text = 'Bad request\t' * (2 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        shown = clip(text, 500)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert shown == ('Bad request ' * 42)[:497] + '...'
+    assert peak < len(text) // 10, peak
+
+
+def test_whitespace_is_collapsed_within_the_scanned_start_and_what_lies_beyond_is_cut():
+    limit = 10
+    scanned = CLIP_SCAN_FACTOR * (2 * limit + SECRET_RUN)
+    assert clip('a' + ' ' * (scanned - 2) + 'b', limit) == 'a b'  # the whole text is scanned: shown whole
+    assert clip('a' + ' ' * (scanned - 1) + 'b', limit) == 'a...'  # b lies past the scanned start
+    assert clip('a' + ' ' * scanned, limit) == 'a...'
+
+
+def test_a_partial_echo_cut_at_the_end_of_the_scanned_start_shows_no_run_of_the_secret():
+    secret = 'Zq8vLm2rT5wXy9pK3nB7'
+    redactor = Redactor()  # kept: a redactor's secrets are masked while it lives
+    redactor.add(secret)
+    limit = 40
+    scanned = CLIP_SCAN_FACTOR * (2 * limit + SECRET_RUN)
+    for shown_part in range(1, len(secret)):
+        # Whitespace up to the end of the scanned start, which cuts the echoed secret after shown_part characters.
+        text = 'echo:' + ' ' * (scanned - 5 - shown_part) + secret[:-1] + ' end'
+        shown = clip(text, limit)
+        assert shown.startswith('echo: ') and shown.endswith('...'), shown
+        assert not shows_a_run_of(secret, shown), (shown_part, shown)
