@@ -41,6 +41,9 @@ EXAMPLE_DATASET = 'WxCREuCkBSAlQr9xrde'
 TRAILER_MB = 128
 TRAILER_ATTACK = 'a gzip answer, then %d MiB that are not gzip' % TRAILER_MB
 
+# An error message this long (under the 32 MiB bound of one answer): quoted, it must not cost many times its size.
+HUGE_ERROR_MB = 20
+HUGE_ERROR_ATTACK = 'an error message of %d MiB' % HUGE_ERROR_MB
 SPACED_PASSWORD = 'correct  horse  battery  staple'
 # The HW_* password family, complete: its IAM endpoint is the emulator's ({url}); {decoy} is the decoy listener.
 HW_PASSWORD = {'HW_USER_NAME': 'emulator-user', 'HW_USER_PASSWORD': 'emulator-password',
@@ -83,7 +86,7 @@ ATTACKS = [
     ('a firewall echoes a password with runs of spaces', {'echo_body': 1, 'only_paths_containing': '/v3/auth/tokens'},
      dict(PASSWORD, password=SPACED_PASSWORD, dataset_id=EXAMPLE_DATASET), 'Request rejected by the firewall',
      {'secret': SPACED_PASSWORD}),
-    ('an error message of 20 MiB', {'huge_error': 1, 'huge_error_mb': 20}, dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET),
+    (HUGE_ERROR_ATTACK, {'huge_error': 1, 'huge_error_mb': HUGE_ERROR_MB}, dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET),
      'error code ModelArts.0400, message: Bad request Bad request', {'max_length': 1000}),
     ('a lone surrogate in an item field', {'surrogate_field': 1}, dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET),
      'answer is not valid Unicode (a lone surrogate in a string) (from 127.0.0.1:'),
@@ -233,6 +236,9 @@ def main():
         trailer, baseline = peaks[(TRAILER_ATTACK, via)], peaks[(ATTACKS[0][0], via)]
         assert trailer < baseline + TRAILER_MB / 4, 'what followed the gzip stream was kept by the %s: %.0f MB against %.0f MB' % (
             via, trailer, baseline)
+        huge = peaks[(HUGE_ERROR_ATTACK, via)]
+        assert huge < baseline + 4 * HUGE_ERROR_MB, 'quoting a %d MiB message took the %s %.0f MB against %.0f MB' % (
+            HUGE_ERROR_MB, via, huge, baseline)
     admin(url, 'reset', {})
 
 
