@@ -51,12 +51,14 @@ HW_PASSWORD = {'HW_USER_NAME': 'emulator-user', 'HW_USER_PASSWORD': 'emulator-pa
 # A profile with a password but neither auth_url nor region: nothing tells where IAM is.
 STALE_PROFILE = 'clouds:\n  stale:\n    auth:\n      username: emulator-user\n      password: emulator-password\n' \
     '      user_domain_name: emulator-domain\n'
+TOKEN = {'project_id': '0a1b2c3d4e5f40718293a4b5c6d7e8f9'}
 ENV_OPTIONS = {'project_id': '0a1b2c3d4e5f40718293a4b5c6d7e8f9', 'token_cache': False, 'dataset_id': EXAMPLE_DATASET}
 
 # name, fault, options, expected outcome (a part of the message, or None for success)[, extras]; extras:
 # env (variables for the run: {url}, {decoy} and {work} are filled in), secret (never 6 characters of it
-# anywhere), max_length (of the message), settle (seconds to let the emulator end a request the run left in
-# flight, before the next row counts its own).
+# anywhere; '{token}' is the token issued for a row whose auth_token is '{token}'), max_length (of the
+# message), vias (the ones of the row, if not both), settle (seconds to let the emulator end a request the
+# run left in flight, before the next row counts its own).
 ATTACKS = [
     ('250 tasks, no fault (the baseline)', {}, dict(CREDENTIALS, dataset_id=BIG_DATASET), None),
     ('10,000 tasks padded to 30 KiB each, the default bound', {'fat_items': 100000},
@@ -83,6 +85,16 @@ ATTACKS = [
      dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET), '\\x1b[2J'),
     ('302 to another host', {'redirect': 1}, dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET),
      'redirect to attacker.example, not followed'),
+    ('a proxy echoes the request headers (password auth: the token the module obtained)', {'echo_headers': 1},
+     dict(PASSWORD, dataset_id=EXAMPLE_DATASET), 'headers were: X-Auth-Token: ********'),
+    ('a proxy echoes the request headers (a given token)', {'echo_headers': 1},
+     dict(TOKEN, auth_token='{token}', dataset_id=EXAMPLE_DATASET), 'headers were: X-Auth-Token: ********',
+     {'secret': '{token}'}),
+    ('headers a byte every 0.2 s under wait, timeout 60, wait_timeout 4', {'trickle_headers': 5, 'trickle_seconds': 0.2},
+     dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET, timeout=60, wait=True, wait_timeout=4),
+     'wait_timeout ran out during the request', {'vias': ('module',)}),  # lookups do not wait
+    ('JSON nested 600 levels deep', {'deep_json': 1, 'deep_json_levels': 600}, dict(CREDENTIALS, dataset_id=EXAMPLE_DATASET),
+     'nested too deeply (more than 64 levels)'),
     ('a firewall echoes a password with runs of spaces', {'echo_body': 1, 'only_paths_containing': '/v3/auth/tokens'},
      dict(PASSWORD, password=SPACED_PASSWORD, dataset_id=EXAMPLE_DATASET), 'Request rejected by the firewall',
      {'secret': SPACED_PASSWORD}),
@@ -110,6 +122,16 @@ ATTACKS = [
      'region is required to build the IAM endpoint',
      {'env': {'OS_CLIENT_CONFIG_FILE': '{work}/clouds.yaml', 'OS_AUTH_URL': '{decoy}/v3'}, 'secret': 'emulator-password'}),
 ]
+
+
+def issue_token(url):
+    """A fresh IAM token of the emulator's user, for the rows that give one ({token})."""
+    body = {'auth': {'identity': {'methods': ['password'], 'password': {'user': {
+        'name': PASSWORD['username'], 'password': PASSWORD['password'], 'domain': {'name': PASSWORD['domain_name']}}}},
+        'scope': {'project': {'id': PASSWORD['project_id']}}}}
+    answer = requests.post(url + '/v3/auth/tokens', json=body, timeout=60)
+    answer.raise_for_status()
+    return answer.headers['X-Subject-Token']
 
 
 def admin(url, name, body=None):
@@ -198,10 +220,15 @@ def main():
         for attack in ATTACKS:
             name, fault, options, expected = attack[:4]
             extras = attack[4] if len(attack) > 4 else {}
+            if via not in extras.get('vias', ('module', 'lookup')):
+                continue
             admin(url, 'reset', {})
             admin(url, 'datasets', {'dataset_name': 'fat', 'dataset_id': FAT_DATASET, 'task_count': 10000})
             if fault:
                 admin(url, 'faults', fault)
+            token = issue_token(url) if '{token}' in options.values() else None
+            options = dict((key, token if value == '{token}' else value) for key, value in options.items())
+            secret = token if extras.get('secret') == '{token}' else extras.get('secret')
             with tempfile.TemporaryDirectory(prefix='mlops-memory-') as work:
                 with open(os.path.join(work, 'clouds.yaml'), 'w') as handle:
                     handle.write(STALE_PROFILE)
@@ -218,8 +245,8 @@ def main():
                 observed = 'fails: ...%s...' % expected
             assert len(outcome['msg']) <= extras.get('max_length', len(outcome['msg'])), (name, via, len(outcome['msg']))
             assert decoy.connections == 0, (name, via, 'a variable that must not be used was used')
-            if extras.get('secret'):
-                check_secret(extras['secret'], name, via, outcome['msg'], printed)
+            if secret:
+                check_secret(secret, name, via, outcome['msg'], printed)
             assert 'emulator-password' not in outcome['msg'] and 'emulator-sk-' not in outcome['msg'] and 'Traceback' not in printed, (outcome, printed[-3000:])
             peaks[(name, via)] = peak
             rows.append('| %s | %s | %s | %d | %.1f | %.0f |' % (name, via, observed, listed, seconds, peak))
