@@ -1,13 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, mlops.cloud maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""modelarts_dataset_import_tasks: an event when a ModelArts dataset import task finishes.
-
-An ansible-rulebook event source plugin. Polls the import tasks of one dataset (dataset_id or
-dataset_name) or of every dataset of the project, and puts one event on the queue for each task
-entering one of the wanted states (status, default COMPLETED, FAILED and NOT_EXIST), once per task
-and state. The polling loop is the collection's (plugins/plugin_utils/event_source.py); docs/eda.md is the guide.
-"""
+"""modelarts_dataset_import_tasks: an ansible-rulebook event source, documented below; its loop is plugins/plugin_utils/event_source.py."""
 
 DOCUMENTATION = r'''
 ---
@@ -27,33 +21,15 @@ description:
     the task was first seen in that state."
   - Bad arguments, refused credentials or an unknown dataset stop the source (and ansible-rulebook) at start with
     one message naming the cause; later failures are retried, said once, and polled through with backoff.
+extends_documentation_fragment:
+  - mlops.cloud.event_source
 options:
-  dataset_id:
-    description: The dataset to watch. Neither O(dataset_id) nor O(dataset_name) watches every dataset.
-    type: str
-  dataset_name:
-    description: The dataset to watch, by its exact name (resolved once, at start).
-    type: str
   status:
     description: The states whose entry emits an event.
     type: list
     elements: str
     choices: [QUEUING, STARTING, RUNNING, COMPLETED, FAILED, NOT_EXIST]
     default: [COMPLETED, FAILED, NOT_EXIST]
-  interval:
-    description: Seconds between polls, 1 to 3600.
-    type: int
-    default: 30
-  full_scan_interval:
-    description:
-      - Seconds between full scans (every dataset's tasks listed), from O(interval) to 86400. A task that starts
-        and finishes between two polls is reported by the next full scan.
-    type: int
-    default: 300
-  emit_existing:
-    description: Emit an event at start for every task already in one of the O(status) states.
-    type: bool
-    default: false
 '''
 
 EXAMPLES = r'''
@@ -79,8 +55,7 @@ EXAMPLES = r'''
 import os
 import sys
 
-# ansible-rulebook runs this file by path (runpy.run_path): the collection's code is importable once the
-# directory holding ansible_collections/ is on sys.path.
+# ansible-rulebook runs this file by path (runpy.run_path): put the directory of ansible_collections/ on sys.path.
 _COLLECTIONS_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), *['..'] * 7))
 if os.path.isdir(os.path.join(_COLLECTIONS_DIR, 'ansible_collections')) and _COLLECTIONS_DIR not in sys.path:
     sys.path.append(_COLLECTIONS_DIR)
