@@ -20,18 +20,21 @@ import time
 
 import pytest
 import requests
+import yaml
 
 from ansible_collections.mlops.cloud.extensions.eda.plugins.event_source import (
     modelarts_dataset_export_tasks,
     modelarts_dataset_import_tasks,
     modelarts_dataset_versions,
 )
-from ansible_collections.mlops.cloud.plugins.module_utils.connection import open_connection
+from ansible_collections.mlops.cloud.plugins.doc_fragments.event_source import ModuleDocFragment as EventSourceFragment
+from ansible_collections.mlops.cloud.plugins.module_utils.connection import connection_argument_spec, open_connection
 from ansible_collections.mlops.cloud.plugins.module_utils.redaction import Redactor
 from ansible_collections.mlops.cloud.plugins.plugin_utils.event_source import (
     ProjectWatcher,
     SourceArgumentError,
     SourceStopped,
+    source_argument_spec,
     validate_source_args,
 )
 from ansible_collections.mlops.cloud.tests.unit.extensions.eda.eda_emulator import (
@@ -83,6 +86,21 @@ def test_bad_arguments_stop_the_source_at_start_naming_the_argument(emulator, ex
     assert named in message
     assert PASSWORD not in message
     assert requests_served(emulator) == before
+
+
+@pytest.mark.parametrize('source', [modelarts_dataset_export_tasks, modelarts_dataset_import_tasks,
+                                    modelarts_dataset_versions])
+def test_each_option_a_source_takes_besides_the_connection_is_documented_with_its_default(source):
+    fragment = yaml.safe_load(EventSourceFragment.DOCUMENTATION)['options']
+    documentation = yaml.safe_load(source.DOCUMENTATION)
+    assert documentation['extends_documentation_fragment'] == ['mlops.cloud.event_source']
+    documented = dict(fragment, **documentation['options'])
+    spec = source_argument_spec(source.WATCHED)
+    own = dict((name, spec[name]) for name in spec if name not in connection_argument_spec())
+    assert sorted(documented) == sorted(own)
+    applied = validate_source_args(source.WATCHED, {'region': 'eu-de'}, Redactor())  # the defaults a source uses
+    for name, option in own.items():
+        assert (documented[name]['type'], documented[name].get('default')) == (option['type'], applied[name]), name
 
 
 def test_the_defaults_are_the_terminal_states_every_30_s_a_full_scan_every_300_s():
